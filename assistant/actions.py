@@ -1,0 +1,253 @@
+"""What the agent's tools do. Each function takes the shared services, the session and validated
+arguments, calls plain ``catalog`` / ``finetune`` functions and returns ``(text, artifact)``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from assistant.session import Services, Session
+from assistant.tools import (
+    AssessTaskArgs,
+    CompareArgs,
+    EstimateArgs,
+    InspectDatasetArgs,
+    JobArgs,
+    Result,
+    SearchCatalogArgs,
+    StartFinetuneArgs,
+    plan_config,
+)
+from finetune.errors import DataError, JobError, TunewiseError
+
+TINY_NOTE = "This run uses a tiny test model: its outputs show the plumbing, not real quality."
+
+
+def assess_task(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Advise fine-tune vs prompt vs RAG; with a dataset, measure the base model on it first."""
+    from assistant.advisor import advise
+    from catalog.hardware import detect_hardware
+
+    args = AssessTaskArgs(**kwargs)
+    profile = evidence = None
+    if args.dataset:
+        profile, evidence = dataset_evidence(args.dataset)
+    advice = advise(args.description, dataset_profile=profile, hardware=detect_hardware(), evidence=evidence)
+    session.last_task = advice.task
+    artifact = advice.model_dump(mode="json")
+    return advice.to_markdown(), artifact
+
+
+def dataset_evidence(path: str) -> tuple[Any, Any]:
+    """Profile a classification dataset and score the zero-shot base on its held-out rows."""
+    from assistant.advisor import DatasetProfile, Evidence
+    from catalog import load_catalog
+    from catalog.availability import resolve_model_path
+    from finetune.data import load_classification
+    from finetune.evaluate import classification_metrics, zero_shot_predict
+    from finetune.workspace import confine
+
+    data = load_classification(confine(path))
+    report = data.report
+    profile = DatasetProfile(rows=report.rows, task="text-classification", labels=report.label_counts,
+                             avg_tokens=round(report.avg_words * 1.3, 1))
+    encoder = next(m for m in load_catalog().models if m.packaged)
+    texts, refs = data.eval_texts[:300], data.eval_labels[:300]
+    preds = zero_shot_predict(resolve_model_path(encoder), texts, data.labels)
+    score = classification_metrics(refs, [p for p, _ in preds])["accuracy"]
+    return profile, Evidence(metric="accuracy", base_score=round(score, 4))
+
+
+def search_catalog(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Rank catalog models for a task on this machine's hardware."""
+    from catalog.hardware import detect_hardware
+    from catalog.search import search_models
+
+    args = SearchCatalogArgs(**kwargs)
+    task = args.task or session.last_task
+    hits = search_models(task=task, language=args.language, license=None if args.license == "any" else "permissive",
+                         max_params=int(args.max_params_millions * 1e6) if args.max_params_millions else None,
+                         hardware=detect_hardware(), limit=args.limit)
+    rows = [{"id": h.entry.id, "params_m": round(h.entry.params / 1e6, 1), "license": h.entry.license,
+             "fits": h.fits, "available": h.available, "reason": h.reason} for h in hits]
+    if not rows:
+        return "No catalog model matches those filters; relax the licence or size limit.", {"models": []}
+    lines = [f"- **{r['id']}** ({r['params_m']}M params, {r['license']}, {r['available']}"
+             f"{'' if r['fits'] else ', does not fit here'}): {r['reason']}" for r in rows]
+    return f"Models for {task or 'any task'}:\n" + "\n".join(lines), {"task": task, "models": rows}
+
+
+def inspect_dataset(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Validate a dataset and report its columns, labels, split and problems."""
+    from finetune.data import inspect_classification
+    from finetune.workspace import confine
+
+    args = InspectDatasetArgs(**kwargs)
+    path = confine(args.path)
+    report = inspect_classification(path)
+    if args.path not in session.datasets:
+        session.datasets.append(args.path)
+    artifact = {"path": args.path, "ok": report.ok, "rows": report.rows, "labels": report.label_counts,
+                "text_column": report.text_column, "label_column": report.label_column,
+                "train_rows": report.train_rows, "eval_rows": report.eval_rows,
+                "errors": report.errors, "warnings": report.warnings, "task": "text-classification"}
+    head = f"`{args.path}` is ready for training." if report.ok else f"`{args.path}` has problems to fix first."
+    return head + "\n" + report.to_markdown(), artifact
+
+
+def estimate_resources(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Estimate memory and time for training a catalog model here."""
+    args = EstimateArgs(**kwargs)
+    est = _estimate(args.model_id, args.seq_len, args.batch_size, args.method, examples=1000, epochs=3)
+    text = (f"{args.method.upper()} on {args.model_id}: about {est['memory_gb']:.1f} GB peak "
+            f"({'fits' if est['fits'] else 'does NOT fit'} on {est['hardware']}); ~{est['time']} "
+            "for 1,000 examples x 3 epochs.")
+    return text, est
+
+
+def _estimate(model_id: str, seq_len: int, batch: int, method: str, *, examples: int, epochs: float) -> dict:
+    from catalog import get_model
+    from catalog.estimate import estimate_training_memory, estimate_training_time, fits
+    from catalog.hardware import detect_hardware
+
+    entry = get_model(model_id)
+    hw = detect_hardware()
+    mem = estimate_training_memory(entry.params, method=method, seq_len=seq_len, batch_size=batch,  # type: ignore[arg-type]
+                                   gradient_checkpointing=False, lm_head=entry.model_type_class != "encoder",
+                                   device="cuda" if hw.device == "cuda" else "cpu")
+    took = estimate_training_time(entry.params, int(examples * seq_len * 0.5 * epochs), method=method,  # type: ignore[arg-type]
+                                  hardware=hw, gradient_checkpointing=False)
+    return {"model_id": entry.id, "memory_gb": round(mem.total_gb, 2), "fits": fits(mem, hw),
+            "breakdown": mem.breakdown, "seconds": round(took.seconds, 1), "time": took.describe(),
+            "hardware": hw.describe()}
+
+
+def start_finetune(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Start the plan the user confirmed; otherwise record it and ask for confirmation."""
+    from finetune.data import inspect_classification
+    from finetune.workspace import confine
+
+    args = StartFinetuneArgs(**kwargs)
+    cfg = plan_config(args)
+    if cfg.task != "text-classification":
+        raise TunewiseError(f"Fine-tuning for {cfg.task} is not available in this version yet; "
+                            "text-classification is. I can still advise and pick a model.")
+    report = inspect_classification(confine(cfg.data.path))
+    if not report.ok:
+        raise DataError("The dataset has problems to fix first: " + "; ".join(report.errors))
+    est = _estimate(cfg.model.name, cfg.data.max_length, cfg.train.batch_size, "qlora",
+                    examples=report.train_rows, epochs=cfg.train.epochs)
+    if not est["fits"]:
+        raise TunewiseError(f"{cfg.model.name} needs about {est['memory_gb']} GB to train, more than "
+                            f"{est['hardware']} offers. Pick a smaller model or lower batch_size/max_length.")
+    plan = {"model": cfg.model.name, "dataset": cfg.data.path, "task": cfg.task, "epochs": cfg.train.epochs,
+            "learning_rate": cfg.train.learning_rate, "batch_size": cfg.train.batch_size,
+            "max_length": cfg.data.max_length, "quantization": f"{cfg.quantization.bits}-bit {cfg.quantization.quant_type}",
+            "lora_r": cfg.lora.r, "train_rows": report.train_rows, "eval_rows": report.eval_rows,
+            "memory_gb": est["memory_gb"], "time": est["time"]}
+    if session.take_confirmed(cfg):
+        job = services.runner.submit(cfg, owner=session.owner)
+        session.last_job_id = job.id
+        return (f"Started fine-tuning job `{job.id}` ({job.status}). Ask me for its status any time, or watch "
+                "the Jobs tab.", {"status": "started", "job_id": job.id, "plan": plan})
+    session.propose(cfg)
+    text = ("Plan ready (not started yet — it needs the user's confirmation):\n"
+            f"- model: {plan['model']} with QLoRA ({plan['quantization']} base, LoRA r={plan['lora_r']}, new head trained)\n"
+            f"- data: {plan['dataset']} — {plan['train_rows']} training rows, {plan['eval_rows']} held out\n"
+            f"- {plan['epochs']:g} epochs, learning rate {plan['learning_rate']:g}, batch {plan['batch_size']}, "
+            f"max {plan['max_length']} tokens\n"
+            f"- estimated peak memory {plan['memory_gb']} GB, time {plan['time']}")
+    return text, {"status": "needs_confirmation", "plan": plan}
+
+
+def _job_id(session: Session, job_id: str | None) -> str:
+    job_id = (job_id or session.last_job_id or "").strip()
+    if not job_id:
+        raise JobError("There is no job in this conversation yet. Start one first, or give a job id.")
+    return job_id
+
+
+def job_status(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Progress of a job."""
+    args = JobArgs(**kwargs)
+    job_id = _job_id(session, args.job_id)
+    p = services.runner.progress(job_id, owner=services.owner_filter(session))
+    artifact = {"job_id": job_id, "status": p.status, "phase": p.phase, "step": p.step, "total_steps": p.total_steps,
+                "percent": p.percent, "eta_s": p.eta_s, "loss": p.loss, "eval": p.eval_metrics,
+                "metrics": p.metrics, "reason": p.reason}
+    text = f"Job `{job_id}` is **{p.status}**"
+    if p.status == "running":
+        text += f" ({p.phase}): step {p.step}/{p.total_steps or '?'} ({p.percent:.0f}%)"
+        if p.loss is not None:
+            text += f", loss {p.loss:.3f}"
+        if p.eta_s is not None:
+            text += f", about {p.eta_s:.0f} s left"
+    elif p.status == "succeeded" and p.metrics:
+        text += "; " + _metric_line(p.metrics)
+    elif p.reason:
+        text += f": {p.reason}"
+    return text + ".", artifact
+
+
+def _metric_line(metrics: dict[str, Any]) -> str:
+    key = metrics.get("metric", "accuracy")
+    tuned = metrics.get("tuned", {}).get(key)
+    base = metrics.get("base", {}).get(key)
+    line = f"held-out {key}: tuned {tuned:.1%}" if tuned is not None else "no held-out score"
+    if base is not None and tuned is not None:
+        line += f" vs base {base:.1%} ({(tuned - base) * 100:+.1f} points)"
+    return line
+
+
+def cancel_job(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Cancel a job."""
+    job_id = _job_id(session, JobArgs(**kwargs).job_id)
+    job = services.runner.cancel(job_id, owner=services.owner_filter(session))
+    return f"Job `{job.id}` is {job.status}; cancelling keeps its last checkpoint.", {"job_id": job.id,
+                                                                                      "status": job.status}
+
+
+def evaluate(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Held-out metrics of a finished job."""
+    from finetune.serve import compare_job
+
+    job_id = _job_id(session, JobArgs(**kwargs).job_id)
+    job = services.runner.get(job_id, owner=services.owner_filter(session))
+    result = compare_job(job.path, limit=0)
+    return f"Job `{job_id}` — " + _metric_line({"metric": result["metric"], **result["metrics"]}), result
+
+
+def compare(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Base vs tuned: held-out metrics and examples, plus a new input through both models."""
+    from finetune.serve import classifier_pair, compare_job
+
+    args = CompareArgs(**kwargs)
+    job_id = _job_id(session, args.job_id)
+    job = services.runner.get(job_id, owner=services.owner_filter(session))
+    result = compare_job(job.path, limit=args.limit)
+    result["job_id"] = job_id
+    lines = [f"**Base vs tuned on {result['eval_rows']} held-out rows** ({result['base_method'] or 'base model'}):",
+             "| metric | base | tuned | change |", "|---|---|---|---|"]
+    for key, tuned in result["metrics"]["tuned"].items():
+        base = result["metrics"]["base"].get(key)
+        lines.append(f"| {key} | {_pct(base)} | {_pct(tuned)} | "
+                     f"{'' if base is None else f'{(tuned - base) * 100:+.1f} pts'} |")
+    if result["examples"]:
+        lines += ["", "| input | reference | base | tuned |", "|---|---|---|---|"]
+        lines += [f"| {_cell(e['input'])} | {e['reference']} | {e.get('base', '—')} | {e['tuned']} |"
+                  for e in result["examples"]]
+    if args.text:
+        pred = classifier_pair(job.path).predict([args.text])[0]
+        result["new_input"] = pred
+        lines += ["", f"Your input → base: **{pred['base']}**, tuned: **{pred['tuned']}** "
+                  f"({pred['tuned_score']:.0%} confident)."]
+    return "\n".join(lines), json.loads(json.dumps(result, default=str))
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _cell(text: str, width: int = 90) -> str:
+    text = " ".join(str(text).split()).replace("|", "/")
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,89 @@
+"""What a user's message asks for, read with plain patterns (the offline guide's ears).
+
+Order matters: a message is matched against the intents in ``INTENTS`` order and the first hit wins,
+so specific requests ("cancel the job") come before broad ones ("job").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DATA_FILE = re.compile(r"[\w./-]+\.(?:csv|tsv|jsonl?|parquet)\b", re.IGNORECASE)
+QUOTED = re.compile(r"[\"“«']([^\"”»']{3,})[\"”»']")
+
+_PATTERNS: list[tuple[str, str]] = [
+    ("cancel", r"\b(cancel|stop|abort|kill|halt)\b.{0,30}\b(job|training|run|fine-?tun\w*)\b"),
+    ("compare", r"\b(compare|comparison|side[- ]by[- ]side|did it (help|work|improve)|how (much )?better|"
+                r"results?|base (vs\.?|versus) tuned|try (it|the (tuned )?model)|evaluat\w*|a/?b)\b"),
+    ("status", r"\b(status|progress|how('?s| is) (it|the (job|training|run)) going|done yet|finished\?|"
+               r"how far|how long (is )?left|eta|still running)\b"),
+    ("example_data", r"\b(example|sample|demo|bundled)\b.{0,20}\b(data(set)?|tickets?|file|csv)\b|"
+                     r"\bsupport_tickets\b|\buse (the )?example\b"),
+    ("catalog", r"\b(which|what|list|show|recommend\w*|suggest\w*)\b.{0,30}\bmodels?\b|\bcatalog\b"),
+    ("estimate", r"\b(how much (memory|ram|vram|gpu)|memory|vram|how long will|resources?|fit on)\b"),
+    ("greeting", r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|greetings)\b[\s!.,]*$"),
+    ("help", r"\b(help|what can you do|how does (this|it) work|who are you|what are you)\b"),
+]
+INTENTS = [(name, re.compile(rx, re.IGNORECASE)) for name, rx in _PATTERNS]
+
+TASK_WORDS = re.compile(
+    r"\b(classif\w*|categori[sz]\w*|rout\w*|label\w*|tag\w*|sentiment|intent|triage|spam|moderat\w*|"
+    r"extract\w*|entit\w*|ner\b|redact\w*|pii|summar\w*|digest|translat\w*|locali[sz]\w*|chat ?bot|assistant|"
+    r"answer\w*|question\w*|faq|fine-?tun\w*|train\w*|model|llm|prompt\w*|rag|retriev\w*|tickets?|emails?|"
+    r"documents?|reviews?|messages?|reports?|contracts?|invoices?|dataset|data)\b",
+    re.IGNORECASE,
+)
+PLAN_CHANGE = {
+    "epochs": re.compile(r"(\d+(?:\.\d+)?)\s*epochs?|epochs?\s*(?:to|=|of)?\s*(\d+(?:\.\d+)?)", re.IGNORECASE),
+    "learning_rate": re.compile(r"(?:learning rate|lr)\s*(?:to|=|of)?\s*([0-9.]+(?:e-?\d+)?)", re.IGNORECASE),
+    "batch_size": re.compile(r"batch(?: size)?\s*(?:to|=|of)?\s*(\d+)", re.IGNORECASE),
+    "max_length": re.compile(r"(?:max(?:imum)? length|max_length|tokens?)\s*(?:to|=|of)?\s*(\d+)", re.IGNORECASE),
+}
+
+
+@dataclass
+class Reading:
+    """What the guide understood from one message."""
+
+    intent: str
+    data_path: str | None = None
+    quoted: str | None = None
+    plan_changes: dict[str, float] | None = None
+
+
+def read_message(text: str) -> Reading:
+    """Classify a user message into one intent and pull out paths, quoted inputs and plan changes."""
+    text = text.strip()
+    path = DATA_FILE.search(text)
+    quoted = QUOTED.search(text)
+    changes = plan_changes(text)
+    if not text:
+        return Reading("empty")
+    for name, pattern in INTENTS:
+        if pattern.search(text):
+            return Reading(name, path.group(0) if path else None, quoted.group(1) if quoted else None, changes)
+    if path:
+        return Reading("dataset", path.group(0), None, changes)
+    if changes:
+        return Reading("change_plan", None, None, changes)
+    words = len(text.split())
+    if words >= 4 and TASK_WORDS.search(text):
+        return Reading("describe_task")
+    if words >= 12:
+        return Reading("describe_task")
+    return Reading("unclear")
+
+
+def plan_changes(text: str) -> dict[str, float]:
+    """Numbers the user wants changed in a proposed plan ("make it 5 epochs, batch 32")."""
+    found: dict[str, float] = {}
+    for key, pattern in PLAN_CHANGE.items():
+        match = pattern.search(text)
+        if match:
+            value = next(g for g in match.groups() if g)
+            try:
+                found[key] = float(value)
+            except ValueError:
+                continue
+    return found

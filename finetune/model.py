@@ -1,0 +1,217 @@
+"""Quantized base model + LoRA adapters (QLoRA), built from a ``RunConfig``.
+
+The frozen base is loaded in 4-bit NF4 through bitsandbytes (it works on CPU too, with
+``device_map="cpu"``). Task heads that are new to the checkpoint are kept out of quantization
+(``llm_int8_skip_modules``) and trained in full through ``modules_to_save``; otherwise their forward
+would run on an un-initialised ``Linear4bit``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from finetune.config import RunConfig
+from finetune.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+#: Heads that task models add on top of a pretrained body; never quantized, always fully trained.
+NEW_HEAD_MODULES = ["classifier", "pooler", "score", "qa_outputs"]
+#: LoRA targets by architecture, used when neither the config nor the catalog names them.
+DEFAULT_TARGETS = {
+    "bert": ["query", "key", "value", "dense"],
+    "llama": ["q_proj", "k_proj", "v_proj", "o_proj"],
+    "t5": ["q", "k", "v", "o"],
+}
+
+
+def resolve_model_source(name: str) -> tuple[str, Any]:
+    """Find where a model's weights are: a packaged folder, a local folder, or a Hub id.
+
+    Args:
+        name: A catalog id, a folder inside the workspace, or a Hub id.
+
+    Returns:
+        ``(path_or_hub_id, catalog_entry_or_None)``.
+
+    Raises:
+        ModelError: When a folder is given that holds no ``config.json``.
+    """
+    from catalog import load_catalog
+    from catalog.availability import resolve_model_path
+
+    entry = load_catalog().get(name)
+    if entry is not None:
+        return resolve_model_path(entry), entry
+    candidate = Path(name).expanduser()
+    if candidate.is_absolute() or name.startswith("."):
+        from finetune.workspace import confine
+
+        folder = confine(candidate, allow_examples=False)
+        if not (folder / "config.json").is_file():
+            raise ModelError(f"{name} is not a model folder: it has no config.json.")
+        return str(folder), None
+    return name, None
+
+
+def pick_device(preference: str = "auto") -> str:
+    """Return ``cuda`` when asked for (or auto and present), else ``cpu``."""
+    import torch
+
+    if preference == "cuda" and not torch.cuda.is_available():
+        raise ModelError("device: cuda was requested but no CUDA GPU is visible. Use device: auto or cpu.")
+    if preference in ("auto", "cuda") and torch.cuda.is_available():
+        return "cuda"
+    return "cpu"
+
+
+def compute_dtype(cfg: RunConfig, device: str) -> Any:
+    """The matmul dtype: bfloat16 on GPUs that support it, float32 elsewhere, unless the config says."""
+    import torch
+
+    if cfg.quantization.compute_dtype != "auto":
+        return getattr(torch, cfg.quantization.compute_dtype)
+    if device == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float32
+
+
+def quantization_config(cfg: RunConfig, device: str) -> Any:
+    """Build the ``BitsAndBytesConfig`` for 4/8-bit, or None for 16/32-bit training."""
+    from transformers import BitsAndBytesConfig
+
+    q = cfg.quantization
+    if q.bits == 4:
+        return BitsAndBytesConfig(
+            load_in_4bit=True,
+            bnb_4bit_quant_type=q.quant_type,
+            bnb_4bit_use_double_quant=q.double_quant,
+            bnb_4bit_compute_dtype=compute_dtype(cfg, device),
+            llm_int8_skip_modules=NEW_HEAD_MODULES,
+        )
+    if q.bits == 8:
+        return BitsAndBytesConfig(load_in_8bit=True, llm_int8_skip_modules=NEW_HEAD_MODULES)
+    return None
+
+
+def lora_targets(cfg: RunConfig, entry: Any, model: Any) -> list[str]:
+    """LoRA target modules: the config's, else the catalog's, else by architecture."""
+    if cfg.lora.target_modules:
+        return list(cfg.lora.target_modules)
+    if entry is not None and entry.lora_target_modules:
+        return list(entry.lora_target_modules)
+    model_type = getattr(model.config, "model_type", "")
+    for arch, targets in DEFAULT_TARGETS.items():
+        if arch in model_type:
+            return targets
+    raise ModelError(
+        f"No LoRA target modules are known for architecture '{model_type}'. Set lora.target_modules."
+    )
+
+
+def keep_cpu_4bit_trainable(model: Any) -> None:
+    """Stop bitsandbytes from repacking 4-bit weights for CPU inference during training.
+
+    On CPUs with AVX512-BF16, bitsandbytes 0.50 repacks a ``Linear4bit`` weight the first time it runs
+    in eval mode without gradients (the Trainer's periodic evaluation) and never unpacks it when
+    training resumes, after which the backward pass fails. Training models therefore keep the plain
+    layout; inference-only models still get the faster packed one.
+    """
+    for module in model.modules():
+        if hasattr(module, "support_avx512bf16_for_cpu"):
+            module.support_avx512bf16_for_cpu = False
+
+
+def load_classifier_for_training(cfg: RunConfig, labels: list[str]) -> tuple[Any, Any]:
+    """Load a sequence-classification model (4-bit base + LoRA + trainable head) and its tokenizer.
+
+    Args:
+        cfg: The run config.
+        labels: The label names, in id order.
+
+    Returns:
+        ``(peft_model, tokenizer)``.
+
+    Raises:
+        ModelError: When the model cannot be found or loaded.
+    """
+    import torch
+    from peft import LoraConfig, TaskType, get_peft_model, prepare_model_for_kbit_training
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    source, entry = resolve_model_source(cfg.model.name)
+    device = pick_device(cfg.train.device)
+    quant = quantization_config(cfg, device)
+    kwargs: dict[str, Any] = {
+        "num_labels": len(labels),
+        "id2label": dict(enumerate(labels)),
+        "label2id": {lab: i for i, lab in enumerate(labels)},
+        "revision": cfg.model.revision,
+        "trust_remote_code": cfg.model.trust_remote_code,
+    }
+    if quant is not None:
+        kwargs.update(quantization_config=quant, device_map=device)
+    else:
+        kwargs["dtype"] = torch.float32 if cfg.quantization.bits == 32 else compute_dtype(cfg, device)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, revision=cfg.model.revision,
+                                                  trust_remote_code=cfg.model.trust_remote_code)
+        model = AutoModelForSequenceClassification.from_pretrained(source, **kwargs)
+    except OSError as exc:
+        raise ModelError(
+            f"Could not load '{cfg.model.name}': {str(exc).splitlines()[0]} "
+            "Offline, use a packaged model (tunewise catalog) or a folder in the workspace."
+        ) from None
+    if quant is None:
+        model.to(device)
+    if cfg.lora.method == "full":
+        return model, tokenizer
+    if quant is not None:
+        keep_cpu_4bit_trainable(model)
+        model = prepare_model_for_kbit_training(
+            model, use_gradient_checkpointing=cfg.train.gradient_checkpointing
+        )
+    lora = LoraConfig(
+        task_type=TaskType.SEQ_CLS,
+        r=cfg.lora.r,
+        lora_alpha=cfg.lora.alpha,
+        lora_dropout=cfg.lora.dropout,
+        target_modules=lora_targets(cfg, entry, model),
+        modules_to_save=["classifier", "score"],  # peft trains whichever head exists
+    )
+    return get_peft_model(model, lora), tokenizer
+
+
+def load_classifier_for_inference(job_dir: Path, cfg: RunConfig) -> tuple[Any, Any]:
+    """Load the 4-bit base with the job's trained adapter attached, in eval mode.
+
+    Raises:
+        ModelError: When the job has no saved adapter.
+    """
+    from peft import PeftModel
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    adapter = job_dir / "adapter"
+    if not (adapter / "adapter_config.json").is_file():
+        raise ModelError(f"Job folder {job_dir.name} has no trained adapter yet.")
+    source, _ = resolve_model_source(cfg.model.name)
+    device = pick_device(cfg.train.device)
+    import json
+
+    labels = json.loads((job_dir / "labels.json").read_text(encoding="utf-8"))
+    kwargs: dict[str, Any] = {
+        "num_labels": len(labels),
+        "id2label": dict(enumerate(labels)),
+        "label2id": {lab: i for i, lab in enumerate(labels)},
+        "trust_remote_code": cfg.model.trust_remote_code,
+    }
+    quant = quantization_config(cfg, device)
+    if quant is not None:
+        kwargs.update(quantization_config=quant, device_map=device)
+    model = AutoModelForSequenceClassification.from_pretrained(source, **kwargs)
+    model = PeftModel.from_pretrained(model, str(adapter))
+    model.eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(adapter) if (adapter / "tokenizer_config.json").exists() else source)
+    return model, tokenizer
