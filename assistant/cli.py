@@ -1,0 +1,265 @@
+"""The ``tunewise`` command line: the same functions the agent's tools call.
+
+    tunewise ui [--host H] [--port P] [--share]
+    tunewise advise "<task description>" [--data FILE] [--json]
+    tunewise catalog [--task T] [--language L] [--license permissive] [--max-params N] [--json]
+    tunewise data check FILE [--text-column C] [--label-column C] [--json]
+    tunewise train [CONFIG.yaml] [--model M] [--data FILE] [--epochs N] [--detach]
+    tunewise jobs list|show|cancel|resume|logs [ID] [--json]
+    tunewise compare JOB [--limit N] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any
+
+from finetune.errors import TunewiseError
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tunewise")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    p = argparse.ArgumentParser(prog="tunewise", description="Should you fine-tune? Advice, QLoRA training "
+                                "and base-vs-tuned comparison, from chat or the command line.")
+    p.add_argument("--version", action="version", version=f"tunewise {_version()}")
+    p.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    ui = sub.add_parser("ui", help="launch the web app")
+    ui.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    ui.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    ui.add_argument("--share", action="store_true", help="also create a public Gradio share link")
+
+    adv = sub.add_parser("advise", help="fine-tune, prompt or RAG? advice for a task description")
+    adv.add_argument("description", help="the task in your own words")
+    adv.add_argument("--data", help="a labelled dataset to measure the base model on")
+    adv.add_argument("--json", action="store_true", help="print the advice as JSON")
+
+    cat = sub.add_parser("catalog", help="list models for a task")
+    cat.add_argument("--task", help="text-classification, token-classification, question-answering, ...")
+    cat.add_argument("--language", help="ISO language code")
+    cat.add_argument("--license", choices=["any", "permissive"], default="any")
+    cat.add_argument("--max-params", type=float, help="largest size in millions of parameters")
+    cat.add_argument("--json", action="store_true")
+
+    data = sub.add_parser("data", help="check a dataset")
+    data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    check = data_sub.add_parser("check", help="validate a dataset and report every problem")
+    check.add_argument("file")
+    check.add_argument("--text-column")
+    check.add_argument("--label-column")
+    check.add_argument("--json", action="store_true")
+
+    train = sub.add_parser("train", help="fine-tune from a config file and/or flags")
+    train.add_argument("config", nargs="?", help="run config YAML (e.g. a job folder's config.yaml)")
+    train.add_argument("--model", help="catalog id, Hub id or model folder")
+    train.add_argument("--data", help="dataset file")
+    train.add_argument("--epochs", type=float)
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--detach", action="store_true", help="print the job id and return at once")
+
+    jobs = sub.add_parser("jobs", help="list, show, cancel, resume jobs or read their logs")
+    jobs.add_argument("action", choices=["list", "show", "cancel", "resume", "logs"])
+    jobs.add_argument("job_id", nargs="?")
+    jobs.add_argument("--json", action="store_true")
+
+    cmp = sub.add_parser("compare", help="base vs tuned on a job's held-out data")
+    cmp.add_argument("job_id")
+    cmp.add_argument("--limit", type=int, default=10)
+    cmp.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``tunewise`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        parser.print_help()
+        return 0
+    from assistant.settings import configure_offline
+
+    configure_offline()
+    try:
+        return int(COMMANDS[args.command](args) or 0)
+    except TunewiseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Launch the Gradio app."""
+    from app import launch
+
+    launch(host=args.host, port=args.port, share=args.share)
+    return 0
+
+
+def cmd_advise(args: argparse.Namespace) -> int:
+    """Print advice for a task description."""
+    from assistant.advisor import advise
+    from catalog.hardware import detect_hardware
+
+    profile = evidence = None
+    if args.data:
+        from assistant.actions import dataset_evidence
+
+        profile, evidence = dataset_evidence(args.data)
+    advice = advise(args.description, dataset_profile=profile, hardware=detect_hardware(), evidence=evidence)
+    if args.json:
+        print(json.dumps(advice.model_dump(mode="json", include={"decision", "task", "confidence", "reasons",
+                                                                 "questions", "models"}), indent=2))
+    else:
+        print(advice.to_markdown())
+    return 0
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    """Print the catalog, filtered and ranked for this machine."""
+    from catalog.hardware import detect_hardware
+    from catalog.search import search_models
+
+    hits = search_models(task=args.task, language=args.language,
+                         license=None if args.license == "any" else "permissive",
+                         max_params=int(args.max_params * 1e6) if args.max_params else None, hardware=detect_hardware())
+    rows = [{"id": h.entry.id, "tasks": h.entry.tasks, "params": h.entry.params, "license": h.entry.license,
+             "available": h.available, "fits": h.fits} for h in hits]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'model':<48} {'params':>8}  {'license':<14} {'available':<11} fits")
+    for r in rows:
+        print(f"{r['id']:<48} {r['params'] / 1e6:>7.0f}M  {r['license']:<14} {r['available']:<11} "
+              f"{'yes' if r['fits'] else 'no'}")
+    return 0
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    """Validate a dataset; exit 1 when it has blocking problems."""
+    from finetune.data import inspect_classification
+    from finetune.workspace import confine
+
+    report = inspect_classification(confine(args.file), text_column=args.text_column, label_column=args.label_column)
+    if args.json:
+        print(json.dumps(report.__dict__, indent=2, default=str))
+    else:
+        print(report.to_markdown())
+    return 0 if report.ok else 1
+
+
+def _train_config(args: argparse.Namespace) -> Any:
+    from finetune.config import RunConfig
+
+    cfg = RunConfig.from_yaml(args.config) if args.config else RunConfig()
+    data = cfg.model_dump()
+    data["output"]["dir"] = None
+    if args.model:
+        data["model"]["name"] = args.model
+    if args.data:
+        data["data"]["path"] = args.data
+    for flag, key in (("epochs", "epochs"), ("learning_rate", "learning_rate"), ("batch_size", "batch_size")):
+        if getattr(args, flag) is not None:
+            data["train"][key] = getattr(args, flag)
+    return RunConfig.from_dict(data)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Queue a training job; wait for it with a progress bar unless --detach."""
+    from tqdm import tqdm
+
+    from finetune.runner import JobRunner
+
+    runner = JobRunner()
+    job = runner.submit(_train_config(args), owner="local")
+    print(job.id)
+    if args.detach:
+        return 0
+    bar = tqdm(total=100, unit="%", desc="training", bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}<{remaining}]")
+    import time
+
+    while True:
+        progress = runner.progress(job.id)
+        bar.n = progress.percent
+        bar.set_postfix_str(f"loss {progress.loss:.3f}" if progress.loss is not None else progress.phase)
+        bar.refresh()
+        if progress.status not in ("queued", "running"):
+            break
+        time.sleep(1.0)
+    bar.close()
+    final = runner.get(job.id)
+    print(f"{final.status}: {final.folder}" + (f" ({final.reason})" if final.reason else ""))
+    if progress.metrics:
+        from assistant.actions import _metric_line
+
+        print(_metric_line(progress.metrics))
+    return 0 if final.status == "succeeded" else 1
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    """Job management."""
+    from finetune.runner import JobRunner
+
+    runner = JobRunner()
+    if args.action == "list":
+        jobs = runner.list()
+        if args.json:
+            print(json.dumps([j.__dict__ for j in jobs], indent=2))
+        for j in [] if args.json else jobs:
+            print(f"{j.id}  {j.status:<11} {j.task:<20} {j.model}")
+        return 0
+    if not args.job_id:
+        raise TunewiseError(f"'tunewise jobs {args.action}' needs a job id.")
+    if args.action == "cancel":
+        job = runner.cancel(args.job_id)
+    elif args.action == "resume":
+        job = runner.resume(args.job_id)
+    elif args.action == "logs":
+        log_file = runner.get(args.job_id).path / "train.log"
+        print(log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else "(no log yet)")
+        return 0
+    else:
+        job = runner.get(args.job_id)
+    progress = runner.progress(job.id)
+    info = {**job.__dict__, "progress": progress.percent, "phase": progress.phase, "loss": progress.loss,
+            "metrics": progress.metrics}
+    print(json.dumps(info, indent=2) if args.json else "\n".join(f"{k}: {v}" for k, v in info.items()))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Print base vs tuned for a finished job."""
+    from finetune.runner import JobRunner
+    from finetune.serve import compare_job
+
+    result = compare_job(JobRunner().get(args.job_id).path, limit=args.limit)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{result['metric']}: base {result['base']:.3f}  tuned {result['tuned']:.3f}  delta {result['delta']:+.3f}")
+    for e in result["examples"]:
+        print(f"- [{e['reference']}] base={e.get('base')} tuned={e['tuned']} :: {e['input'][:80]}")
+    return 0
+
+
+COMMANDS = {"ui": cmd_ui, "advise": cmd_advise, "catalog": cmd_catalog, "data": cmd_data, "train": cmd_train,
+            "jobs": cmd_jobs, "compare": cmd_compare}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The Gradio page: Chat, Catalog, Data, Jobs (live loss curve) and Compare tabs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.agent import Assistant
+from assistant.session import Services
+from assistant.settings import Settings
+
+CSS = """
+.tw-banner {border-radius: 8px; padding: 6px 12px; background: var(--block-background-fill);}
+.tw-banner p {margin: 2px 0 !important; font-size: 0.9em;}
+footer {display: none !important;}
+"""
+SUGGESTIONS = ["Use the example data", "Yes, start the fine-tuning", "Status", "Compare"]
+
+
+def banner(settings: Settings) -> str:
+    """The line at the top saying who answers and on what hardware."""
+    from assistant.llm import describe_backend
+    from catalog.hardware import detect_hardware
+
+    hw = detect_hardware()
+    parts = [f"**Assistant:** {describe_backend(settings)}", f"**Hardware:** {hw.describe()}"]
+    if settings.offline:
+        parts.append("**Offline:** model hubs are unreachable, so only packaged or cached models can be trained.")
+    return "  \n".join(parts)
+
+
+def build_ui(assistant: Assistant | None = None, settings: Settings | None = None) -> Any:
+    """Build the ``gr.Blocks`` app (not launched)."""
+    import gradio as gr
+
+    from assistant.ui_handlers import UPLOAD_TYPES, Handlers
+    from catalog.schema import TASKS
+
+    settings = settings or Settings.from_env()
+    assistant = assistant or Assistant(Services(single_user=settings.single_user), settings)
+    h = Handlers(assistant)
+
+    with gr.Blocks(title="tunewise — should you fine-tune?") as demo:
+        session_id = gr.BrowserState(None, storage_key="tunewise_session")
+        gr.Markdown("# tunewise\nShould you fine-tune a model for your task — and if so, which one, how, and did it help?")
+        gr.Markdown(banner(settings), elem_classes="tw-banner", elem_id="tw-banner")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                chatbot = gr.Chatbot(label="tunewise", height=520, elem_id="tw-chat", buttons=["copy"])
+                with gr.Row():
+                    box = gr.Textbox(placeholder="Describe your task, e.g. 'route support tickets to 10 teams; "
+                                     "we have 800 labelled tickets'", show_label=False, scale=8,
+                                     elem_id="tw-input", autofocus=True)
+                    send = gr.Button("Send", variant="primary", scale=1, elem_id="tw-send")
+                with gr.Row():
+                    quick = [gr.Button(s, size="sm", elem_classes="tw-quick") for s in SUGGESTIONS]
+            with gr.Tab("Catalog", id="catalog"):
+                with gr.Row():
+                    task = gr.Dropdown(["any", *TASKS], value="any", label="Task")
+                    lic = gr.Radio(["any", "permissive"], value="any", label="Licence")
+                    size = gr.Slider(0, 15000, value=0, step=50, label="Max size (M params, 0 = any)")
+                    fits = gr.Checkbox(False, label="Fits my hardware")
+                table = gr.Dataframe(interactive=False, wrap=True, elem_id="tw-catalog")
+            with gr.Tab("Data", id="data"):
+                upload = gr.File(label="Upload a dataset", file_types=UPLOAD_TYPES, type="filepath")
+                report = gr.Markdown("Upload a CSV with a text and a label column (or TSV, JSON lines, Parquet).")
+                preview = gr.Dataframe(label="Preview (first 20 rows)", interactive=False, wrap=True)
+                uploaded = gr.State("")
+                use = gr.Button("Ask the assistant about this file")
+            with gr.Tab("Jobs", id="jobs"):
+                jobs_table = gr.Dataframe(interactive=False, elem_id="tw-jobs")
+                with gr.Row():
+                    job_pick = gr.Dropdown(label="Job", choices=[], scale=3)
+                    cancel = gr.Button("Cancel", scale=1)
+                    resume = gr.Button("Resume", scale=1)
+                job_detail = gr.Markdown(elem_id="tw-job-detail")
+                with gr.Row():
+                    loss_plot = gr.LinePlot(x="step", y="loss", title="Training loss", height=260)
+                    eval_plot = gr.LinePlot(x="step", y="value", color="metric", title="Held-out metrics",
+                                            height=260)
+                logs = gr.Textbox(label="Log (tail)", lines=8, max_lines=8, autoscroll=True)
+                timer = gr.Timer(2.0)
+            with gr.Tab("Compare", id="compare") as compare_tab:
+                with gr.Row():
+                    cmp_pick = gr.Dropdown(label="Finished job", choices=[], scale=3)
+                    cmp_load = gr.Button("Show comparison", scale=1)
+                cmp_summary = gr.Markdown(elem_id="tw-compare")
+                with gr.Row():
+                    probe = gr.Textbox(label="Try an input", scale=4)
+                    probe_btn = gr.Button("Run base and tuned", scale=1)
+                with gr.Row():
+                    base_out = gr.Markdown(label="Base")
+                    tuned_out = gr.Markdown(label="Tuned")
+                cmp_examples = gr.Dataframe(label="Held-out examples (disagreements first)", interactive=False,
+                                            wrap=True)
+
+        demo.load(h.restore, inputs=session_id, outputs=[session_id, chatbot])
+        chat_io = {"inputs": [box, chatbot, session_id], "outputs": [chatbot, box]}
+        send.click(h.chat, **chat_io)
+        box.submit(h.chat, **chat_io)
+        for button in quick:
+            button.click(lambda s=button.value: s, outputs=box).then(h.chat, **chat_io)
+        for control in (task, lic, size, fits):
+            control.change(h.catalog, inputs=[task, lic, size, fits], outputs=table)
+        demo.load(h.catalog, inputs=[task, lic, size, fits], outputs=table)
+        upload.upload(h.upload, inputs=[upload, session_id], outputs=[report, preview, uploaded])
+        use.click(lambda p: f"check {p}" if p else "", inputs=uploaded, outputs=box).then(h.chat, **chat_io)
+        jobs_out = [jobs_table, job_pick, job_detail, loss_plot, eval_plot, logs]
+        timer.tick(h.jobs, inputs=[session_id, job_pick], outputs=jobs_out, show_progress="hidden")
+        job_pick.change(h.jobs, inputs=[session_id, job_pick], outputs=jobs_out, show_progress="hidden")
+        cancel.click(lambda j, s: h.job_action("cancel", j, s), inputs=[job_pick, session_id], outputs=job_detail)
+        resume.click(lambda j, s: h.job_action("resume", j, s), inputs=[job_pick, session_id], outputs=job_detail)
+        cmp_load.click(h.compare, inputs=[cmp_pick, session_id], outputs=[cmp_summary, cmp_examples])
+        compare_tab.select(h.compare_choices, inputs=session_id, outputs=cmp_pick).then(
+            h.compare, inputs=[cmp_pick, session_id], outputs=[cmp_summary, cmp_examples])
+        demo.load(h.compare_choices, inputs=session_id, outputs=cmp_pick)
+        probe_btn.click(h.try_input, inputs=[cmp_pick, probe, session_id], outputs=[base_out, tuned_out])
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    return demo

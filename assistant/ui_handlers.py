@@ -1,0 +1,249 @@
+"""Callbacks of the Gradio page. They never raise to the browser: user errors become readable text."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from assistant.agent import Assistant
+from finetune.errors import TunewiseError
+
+log = logging.getLogger(__name__)
+JOB_COLUMNS = ["id", "status", "task", "model", "progress", "loss", "created"]
+UPLOAD_TYPES = [".csv", ".tsv", ".json", ".jsonl", ".parquet"]
+
+
+def tool_step(name: str, args: dict[str, Any], call_id: str) -> dict[str, Any]:
+    """A collapsible chat entry for one tool call (filled in when its result arrives)."""
+    return {"role": "assistant", "content": f"```json\n{json.dumps(args, indent=1)}\n```",
+            "metadata": {"title": f"🔧 {name}", "status": "pending", "id": call_id}}
+
+
+def to_chat(messages: list[BaseMessage], history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Append LangChain messages to a Gradio messages-format history (tool calls as collapsible steps)."""
+    for m in messages:
+        if isinstance(m, HumanMessage):
+            history.append({"role": "user", "content": str(m.content)})
+        elif isinstance(m, AIMessage):
+            if m.content and str(m.content).strip():
+                history.append({"role": "assistant", "content": str(m.content)})
+            history += [tool_step(c["name"], c["args"], str(c["id"])) for c in m.tool_calls]
+        elif isinstance(m, ToolMessage):
+            for entry in reversed(history):
+                meta = entry.get("metadata") or {}
+                if meta.get("id") == m.tool_call_id:
+                    result = str(m.content)
+                    entry["content"] += "\n**Result**\n\n" + (result if len(result) < 3000 else result[:3000] + " …")
+                    meta["status"] = "done"
+                    if result.startswith("Error"):
+                        meta["title"] += " — error"
+                    break
+    return history
+
+
+class Handlers:
+    """All page callbacks, bound to one ``Assistant`` (and through it the shared services)."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.services = assistant.services
+
+    # -- chat ------------------------------------------------------------------------------------
+    def chat(self, message: str, history: list[dict[str, Any]], session_id: str) -> Iterator[tuple[list, str]]:
+        """Stream one turn: the user's message, each tool step as it happens, then the reply."""
+        message = (message or "").strip()
+        if not message:
+            yield history, ""
+            return
+        session = self.services.session(session_id)
+        history = list(history or []) + [{"role": "user", "content": message}]
+        yield history, ""
+        try:
+            for m in self.assistant.stream(session, message):
+                history = to_chat([m], history)
+                yield history, ""
+        except TunewiseError as exc:
+            history.append({"role": "assistant", "content": f"⚠️ {exc}"})
+            yield history, ""
+        except Exception:
+            log.exception("chat turn failed")
+            history.append({"role": "assistant", "content": "⚠️ Something went wrong on my side; the details are "
+                            "in the server log. Please try again or rephrase."})
+            yield history, ""
+
+    def restore(self, session_id: str | None) -> tuple[str, list[dict[str, Any]]]:
+        """On page load: keep the browser's session id (or make one) and replay that conversation."""
+        session = self.services.session(session_id or None)
+        agent = self.assistant.agent_for(session)
+        state = agent.get_state({"configurable": {"thread_id": session.id}})
+        messages = (state.values or {}).get("messages", []) if state else []
+        return session.id, to_chat(list(messages), [])
+
+    # -- data ------------------------------------------------------------------------------------
+    def upload(self, file_path: str | None, session_id: str) -> tuple[str, Any, str]:
+        """Copy an upload into the session's workspace folder and validate it."""
+        from finetune.data import inspect_classification, read_table
+        from finetune.workspace import safe_name, uploads_dir, workspace_root
+
+        if not file_path:
+            return "Upload a CSV, TSV, JSON, JSON lines or Parquet file.", None, ""
+        session = self.services.session(session_id)
+        src = Path(file_path)
+        if src.suffix.lower() not in UPLOAD_TYPES:
+            return f"❌ `{src.name}`: unsupported type. Use {', '.join(UPLOAD_TYPES)}.", None, ""
+        dest = uploads_dir(session.owner) / safe_name(src.name)
+        shutil.copyfile(src, dest)
+        rel = str(dest.relative_to(workspace_root()))
+        try:
+            report = inspect_classification(dest)
+            preview = read_table(dest).head(20)
+        except TunewiseError as exc:
+            return f"❌ {exc}", None, rel
+        if rel not in session.datasets:
+            session.datasets.append(rel)
+        head = "✅ Ready for training." if report.ok else "❌ Fix these problems, then upload again."
+        return f"{head} Saved as `{rel}`.\n\n{report.to_markdown()}", preview, rel
+
+    # -- catalog ---------------------------------------------------------------------------------
+    def catalog(self, task: str, license_kind: str, max_params_m: float, fits_only: bool) -> Any:
+        """The catalog table, filtered and ranked for this machine."""
+        import pandas as pd
+
+        from catalog.hardware import detect_hardware
+        from catalog.search import search_models
+
+        hits = search_models(task=None if task == "any" else task,
+                             license="permissive" if license_kind == "permissive" else None,
+                             max_params=int(max_params_m * 1e6) if max_params_m else None, hardware=detect_hardware())
+        rows = [{"model": h.entry.id, "tasks": ", ".join(h.entry.tasks), "params (M)": round(h.entry.params / 1e6),
+                 "license": h.entry.license, "available": h.available, "fits here": "yes" if h.fits else "no",
+                 "QLoRA memory (GB)": round(h.memory.total_gb, 1)}
+                for h in hits if h.fits or not fits_only]
+        return pd.DataFrame(rows)
+
+    # -- jobs ------------------------------------------------------------------------------------
+    def jobs(self, session_id: str, selected: str | None) -> tuple[Any, Any, str, Any, Any, str]:
+        """Refresh the job table and the selected job's progress, loss curve, eval curve and log tail."""
+        import gradio as gr
+        import pandas as pd
+
+        session = self.services.session(session_id)
+        owner = self.services.owner_filter(session)
+        runner = self.services.runner
+        rows = []
+        for job in runner.list(owner=owner)[:50]:
+            p = runner.progress(job.id)
+            rows.append({"id": job.id, "status": job.status, "task": job.task, "model": job.model.split("/")[-1],
+                         "progress": f"{p.percent:.0f}%", "loss": "" if p.loss is None else f"{p.loss:.3f}",
+                         "created": pd.Timestamp(job.created, unit="s").strftime("%Y-%m-%d %H:%M")})
+        ids = [r["id"] for r in rows]
+        if selected not in ids:
+            selected = session.last_job_id if session.last_job_id in ids else (ids[0] if ids else None)
+        detail, losses, evals, logs = "No jobs yet. Start one from the chat.", None, None, ""
+        if selected:
+            detail, losses, evals, logs = self._job_detail(selected)
+        table = pd.DataFrame(rows, columns=JOB_COLUMNS)
+        return table, gr.update(choices=ids, value=selected), detail, losses, evals, logs
+
+    def _job_detail(self, job_id: str) -> tuple[str, Any, Any, str]:
+        import pandas as pd
+
+        runner = self.services.runner
+        job = runner.get(job_id)
+        p = runner.progress(job_id)
+        lines = [f"**{job.id}** — **{p.status}** ({p.phase}) · step {p.step}/{p.total_steps or '?'} · {p.percent:.0f}%"]
+        if p.eta_s is not None and p.status == "running":
+            lines.append(f"about {p.eta_s:.0f} s left")
+        if p.metrics:
+            from assistant.actions import _metric_line
+
+            lines.append(_metric_line(p.metrics))
+        if p.reason:
+            lines.append(f"reason: {p.reason}")
+        losses = pd.DataFrame(p.losses, columns=["step", "loss"]) if p.losses else None
+        eval_rows = [{"step": s, "metric": k, "value": v} for s, m in p.evals for k, v in m.items()
+                     if k in ("accuracy", "macro_f1")]
+        evals = pd.DataFrame(eval_rows) if eval_rows else None
+        log_file = job.path / "train.log"
+        tail = ""
+        if log_file.exists():
+            with log_file.open("rb") as fh:
+                fh.seek(max(0, log_file.stat().st_size - 4000))
+                tail = fh.read().decode("utf-8", errors="replace")
+        return "\n\n".join(lines), losses, evals, tail
+
+    def job_action(self, action: str, job_id: str | None, session_id: str) -> str:
+        """Cancel or resume the selected job."""
+        if not job_id:
+            return "Select a job first."
+        session = self.services.session(session_id)
+        owner = self.services.owner_filter(session)
+        try:
+            job = (self.services.runner.cancel if action == "cancel" else self.services.runner.resume)(job_id, owner)
+        except TunewiseError as exc:
+            return f"⚠️ {exc}"
+        return f"Job {job.id} is now {job.status}."
+
+    # -- compare ---------------------------------------------------------------------------------
+    def compare_choices(self, session_id: str) -> Any:
+        """Succeeded jobs of this session, newest first."""
+        import gradio as gr
+
+        session = self.services.session(session_id)
+        jobs = [j.id for j in self.services.runner.list(owner=self.services.owner_filter(session))
+                if j.status == "succeeded"]
+        value = session.last_job_id if session.last_job_id in jobs else (jobs[0] if jobs else None)
+        return gr.update(choices=jobs, value=value)
+
+    def compare(self, job_id: str | None, session_id: str) -> tuple[str, Any]:
+        """Held-out metrics and examples, base vs tuned."""
+        import pandas as pd
+
+        from finetune.serve import compare_job
+
+        if not job_id:
+            return "No finished job yet: fine-tune a model first.", None
+        session = self.services.session(session_id)
+        try:
+            job = self.services.runner.get(job_id, self.services.owner_filter(session))
+            result = compare_job(job.path, limit=30)
+        except TunewiseError as exc:
+            return f"⚠️ {exc}", None
+        lines = [f"### {job.model} on `{job.data}`", f"Base: {result['base_method']}. "
+                 f"Held-out rows: {result['eval_rows']}.", "", "| metric | base | tuned | change |", "|---|---|---|---|"]
+        for key, tuned in result["metrics"]["tuned"].items():
+            base = result["metrics"]["base"].get(key)
+            delta = "" if base is None else f"{(tuned - base) * 100:+.1f} pts"
+            lines.append(f"| {key} | {'—' if base is None else f'{base:.1%}'} | {tuned:.1%} | {delta} |")
+        if not _is_catalog_model(job.model):
+            lines.append("\n> ⚠️ This job used a model outside the catalog (a tiny test model?): its outputs "
+                         "show the plumbing, not real quality.")
+        examples = pd.DataFrame(result["examples"])
+        return "\n".join(lines), examples
+
+    def try_input(self, job_id: str | None, text: str, session_id: str) -> tuple[str, str]:
+        """Run one new input through base and tuned."""
+        from finetune.serve import classifier_pair
+
+        if not job_id or not (text or "").strip():
+            return "Pick a finished job and type an input.", ""
+        session = self.services.session(session_id)
+        try:
+            job = self.services.runner.get(job_id, self.services.owner_filter(session))
+            pred = classifier_pair(job.path).predict([text.strip()[:4000]])[0]
+        except TunewiseError as exc:
+            return f"⚠️ {exc}", ""
+        return (f"**{pred['base']}** (similarity {pred['base_score']:.2f})",
+                f"**{pred['tuned']}** ({pred['tuned_score']:.0%} confident)")
+
+
+def _is_catalog_model(model: str) -> bool:
+    from catalog import load_catalog
+
+    return load_catalog().get(model) is not None

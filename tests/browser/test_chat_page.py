@@ -1,0 +1,53 @@
+"""The real page in headless Chromium: chat, plan, confirm, train, compare — offline."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def send(page: object, text: str) -> None:
+    """Type a message in the chat box and send it."""
+    box = page.locator("#tw-input textarea")  # type: ignore[attr-defined]
+    box.fill(text)
+    page.locator("#tw-send").click()  # type: ignore[attr-defined]
+
+
+def wait_for_text(page: object, text: str, timeout: float = 60_000) -> None:
+    """Wait until the chat shows ``text``."""
+    page.locator("#tw-chat").get_by_text(text, exact=False).first.wait_for(timeout=timeout)  # type: ignore[attr-defined]
+
+
+def test_chat_reply_recommends_fine_tuning(page: object, app_server: dict) -> None:
+    page.locator("#tw-banner").get_by_text("Offline guide").wait_for()  # type: ignore[attr-defined]
+    send(page, "We get 3,000 support tickets a week and want to route them to billing, refund, delivery and "
+               "account teams. We have 700 labelled tickets.")
+    wait_for_text(page, "Recommendation")
+    chat = page.locator("#tw-chat").inner_text()  # type: ignore[attr-defined]
+    assert "fine-tune" in chat
+    assert "all-MiniLM-L6-v2" in chat
+    assert "assess_task" in chat  # the tool call is shown as a step
+    assert "Traceback" not in chat
+
+
+def test_full_offline_journey(page: object, app_server: dict) -> None:
+    send(page, "Route our customer support tickets into intents; we have about 800 labelled examples.")
+    wait_for_text(page, "Recommendation")
+    send(page, "use the example data")
+    wait_for_text(page, "Shall I start?")
+    assert "Started fine-tuning job" not in page.locator("#tw-chat").inner_text()  # type: ignore[attr-defined]
+    send(page, "yes")
+    wait_for_text(page, "Started fine-tuning job")
+    page.get_by_role("tab", name="Jobs").click()  # type: ignore[attr-defined]
+    page.locator("#tw-job-detail").get_by_text("succeeded").wait_for(timeout=300_000)  # type: ignore[attr-defined]
+    detail = page.locator("#tw-job-detail").inner_text()  # type: ignore[attr-defined]
+    assert "held-out accuracy: tuned" in detail
+    page.get_by_role("tab", name="Compare").click()  # type: ignore[attr-defined]
+    page.locator("#tw-compare").get_by_text("accuracy").first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    summary = page.locator("#tw-compare").inner_text()  # type: ignore[attr-defined]
+    assert "base" in summary and "tuned" in summary
+    page.get_by_role("tab", name="Chat").click()  # type: ignore[attr-defined]
+    send(page, "compare")
+    wait_for_text(page, "held-out rows")
+    assert "Traceback" not in page.locator("#tw-chat").inner_text()  # type: ignore[attr-defined]
