@@ -1,0 +1,81 @@
+"""The tunewise command line, run as a real console script."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def tunewise(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``tunewise ARGS`` with its own workspace."""
+    env = {**os.environ, "TUNEWISE_HOME": str(home), "TUNEWISE_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True,
+                          env=env, cwd=home, timeout=300)
+
+
+def test_help_lists_commands(tmp_path: Path) -> None:
+    out = tunewise("--help", home=tmp_path)
+    assert out.returncode == 0
+    for command in ("ui", "advise", "catalog", "data", "train", "jobs", "compare"):
+        assert command in out.stdout
+
+
+def test_version(tmp_path: Path) -> None:
+    out = tunewise("--version", home=tmp_path)
+    assert out.returncode == 0
+    assert out.stdout.startswith("tunewise ")
+
+
+def test_ui_help_has_host_port_share(tmp_path: Path) -> None:
+    out = tunewise("ui", "--help", home=tmp_path)
+    assert out.returncode == 0
+    assert "--host" in out.stdout and "--port" in out.stdout and "--share" in out.stdout
+
+
+def test_advise_json(tmp_path: Path) -> None:
+    out = tunewise("advise", "--json", "Route 5,000 labelled support tickets a week to 8 teams automatically.",
+                   home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    advice = json.loads(out.stdout)
+    assert set(advice) == {"decision", "task", "confidence", "reasons", "questions", "models"}
+    assert advice["decision"] == "fine-tune"
+    assert advice["task"] == "text-classification"
+
+
+def test_catalog_json_filters(tmp_path: Path) -> None:
+    out = tunewise("catalog", "--task", "text-classification", "--license", "permissive", "--json", home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert rows and all("text-classification" in r["tasks"] for r in rows)
+    assert rows[0]["id"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert rows[0]["available"] == "packaged"
+
+
+def test_data_check_example_and_bad_file(tmp_path: Path) -> None:
+    ok = tunewise("data", "check", "examples/support_tickets.csv", home=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "800 rows" in ok.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\nhello,a\n,b\nworld,\n", encoding="utf-8")
+    out = tunewise("data", "check", "bad.csv", home=tmp_path)
+    assert out.returncode == 1
+    assert "rows 2" in out.stdout and "rows 3" in out.stdout
+    assert "Traceback" not in out.stdout + out.stderr
+
+
+def test_path_outside_workspace_is_refused(tmp_path: Path) -> None:
+    out = tunewise("data", "check", "/etc/passwd", home=tmp_path)
+    assert out.returncode == 2
+    assert "outside the workspace" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_jobs_list_empty_json(tmp_path: Path) -> None:
+    out = tunewise("jobs", "list", "--json", home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == []
