@@ -94,7 +94,7 @@ def training_arguments(cfg: RunConfig, job_dir: Path, device: str) -> Any:
         warmup_steps=t.warmup_ratio,
         weight_decay=t.weight_decay,
         lr_scheduler_type=t.scheduler,
-        gradient_checkpointing=t.gradient_checkpointing and cfg.lora.method == "full",
+        activation_checkpointing=t.gradient_checkpointing and cfg.lora.method == "full",
         train_sampling_strategy="group_by_length" if t.group_by_length else "random",
         logging_steps=t.logging_steps,
         logging_first_step=True,

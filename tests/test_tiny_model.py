@@ -1,0 +1,44 @@
+"""A model folder outside the catalog (a tiny random BERT) trains through the same entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from finetune.config import RunConfig
+from tests.tiny_models import tiny_bert
+
+
+def test_tiny_local_model_trains_in_4bit(tmp_path: Path) -> None:
+    home = Path(os.environ["TUNEWISE_HOME"])
+    model_dir = tiny_bert(home / "models" / "tiny-bert")
+    rows = ["text,label"] + [f"my card charge was twice {i},billing" for i in range(20)] + \
+           [f"where is my parcel it is late {i},delivery" for i in range(20)]
+    (home / "tiny.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    job = home / "jobs" / "tiny"
+    job.mkdir(parents=True)
+    cfg = RunConfig.from_dict({"model": {"name": str(model_dir)}, "data": {"path": "tiny.csv"},
+                               "train": {"epochs": 1, "batch_size": 8},
+                               "lora": {"target_modules": ["query", "value"]},
+                               "output": {"dir": str(job)}})
+    cfg.save(job / "config.yaml")
+    from finetune.train import main
+
+    assert main([str(job / "config.yaml")]) == 0
+    metrics = json.loads((job / "metrics.json").read_text())
+    assert 0.0 <= metrics["tuned"]["accuracy"] <= 1.0
+    assert (job / "adapter" / "adapter_model.safetensors").is_file()
+    adapter_cfg = json.loads((job / "adapter" / "adapter_config.json").read_text())
+    assert set(adapter_cfg["target_modules"]) == {"query", "value"}
+    assert "classifier" in adapter_cfg["modules_to_save"]
+
+
+def test_model_folder_outside_workspace_is_refused(tmp_path: Path) -> None:
+    import pytest
+
+    from finetune.errors import PathError
+    from finetune.model import resolve_model_source
+
+    with pytest.raises(PathError):
+        resolve_model_source("/usr/lib")
