@@ -106,12 +106,17 @@ def estimate_resources(services: Services, session: Session, **kwargs: Any) -> R
 
 
 def _estimate(model_id: str, seq_len: int, batch: int, method: str, *, examples: int, epochs: float) -> dict:
-    from catalog import get_model
+    from catalog import get_model, load_catalog
     from catalog.estimate import estimate_training_memory, estimate_training_time, fits
     from catalog.hardware import detect_hardware
 
-    entry = get_model(model_id)
     hw = detect_hardware()
+    if load_catalog().get(model_id) is None and not model_id.startswith("/"):
+        get_model(model_id)  # raises with the closest catalog ids
+    if load_catalog().get(model_id) is None:  # a model folder: size unknown until loaded
+        return {"model_id": model_id, "memory_gb": 0.0, "fits": True, "breakdown": {}, "seconds": 0.0,
+                "time": "unknown (model outside the catalog)", "hardware": hw.describe()}
+    entry = get_model(model_id)
     mem = estimate_training_memory(entry.params, method=method, seq_len=seq_len, batch_size=batch,  # type: ignore[arg-type]
                                    gradient_checkpointing=False, lm_head=entry.model_type_class != "encoder",
                                    device="cuda" if hw.device == "cuda" else "cpu")
@@ -132,7 +137,8 @@ def start_finetune(services: Services, session: Session, **kwargs: Any) -> Resul
     if cfg.task != "text-classification":
         raise TunewiseError(f"Fine-tuning for {cfg.task} is not available in this version yet; "
                             "text-classification is. I can still advise and pick a model.")
-    report = inspect_classification(confine(cfg.data.path))
+    entry = check_model_for(cfg.model.name, cfg.task)
+    report = inspect_classification(confine(cfg.data.path), eval_fraction=cfg.data.eval_fraction)
     if not report.ok:
         raise DataError("The dataset has problems to fix first: " + "; ".join(report.errors))
     est = _estimate(cfg.model.name, cfg.data.max_length, cfg.train.batch_size, "qlora",
@@ -140,6 +146,7 @@ def start_finetune(services: Services, session: Session, **kwargs: Any) -> Resul
     if not est["fits"]:
         raise TunewiseError(f"{cfg.model.name} needs about {est['memory_gb']} GB to train, more than "
                             f"{est['hardware']} offers. Pick a smaller model or lower batch_size/max_length.")
+    check_available(entry)
     plan = {"model": cfg.model.name, "dataset": cfg.data.path, "task": cfg.task, "epochs": cfg.train.epochs,
             "learning_rate": cfg.train.learning_rate, "batch_size": cfg.train.batch_size,
             "max_length": cfg.data.max_length, "quantization": f"{cfg.quantization.bits}-bit {cfg.quantization.quant_type}",
@@ -158,6 +165,38 @@ def start_finetune(services: Services, session: Session, **kwargs: Any) -> Resul
             f"max {plan['max_length']} tokens\n"
             f"- estimated peak memory {plan['memory_gb']} GB, time {plan['time']}")
     return text, {"status": "needs_confirmation", "plan": plan}
+
+
+def check_model_for(model: str, task: str) -> Any:
+    """Refuse a plan whose catalog model cannot do the task; return the catalog entry (None for a folder).
+
+    Raises:
+        TunewiseError: Naming the model's tasks and what to do instead.
+    """
+    from catalog import load_catalog
+    from finetune.model import resolve_model_source
+
+    entry = load_catalog().get(model)
+    if entry is None:
+        resolve_model_source(model)  # a model folder in the workspace: it must exist and hold config.json
+        return None
+    if task not in entry.tasks:
+        raise TunewiseError(f"{entry.id} is not a {task} model (its tasks: {', '.join(entry.tasks)}). "
+                            "Ask me which models fit the task.")
+    return entry
+
+
+def check_available(entry: Any) -> None:
+    """Refuse a catalog model that cannot be loaded here (not packaged or cached, and no hub).
+
+    Raises:
+        TunewiseError: Saying why and what to pick instead.
+    """
+    from catalog.availability import availability
+
+    if entry is not None and availability(entry) == "unavailable":
+        raise TunewiseError(f"{entry.id} cannot be loaded here: it is not packaged or in the local cache, and the "
+                            "model hub is unreachable. Pick a packaged model (e.g. all-MiniLM-L6-v2).")
 
 
 def _job_id(session: Session, job_id: str | None) -> str:

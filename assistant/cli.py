@@ -227,7 +227,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     if not args.job_id:
         raise TunewiseError(f"'tunewise jobs {args.action}' needs a job id.")
     if args.action == "cancel":
-        job = runner.cancel(args.job_id)
+        job = runner.cancel(args.job_id, wait=True)
     elif args.action == "resume":
         job = runner.resume(args.job_id)
     elif args.action == "logs":

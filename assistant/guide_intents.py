@@ -22,10 +22,16 @@ _PATTERNS: list[tuple[str, str]] = [
                      r"\bsupport_tickets\b|\buse (the )?example\b"),
     ("catalog", r"\b(which|what|list|show|recommend\w*|suggest\w*)\b.{0,30}\bmodels?\b|\bcatalog\b"),
     ("estimate", r"\b(how much (memory|ram|vram|gpu)|memory|vram|how long will|resources?|fit on)\b"),
-    ("greeting", r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|greetings)\b[\s!.,]*$"),
+    ("greeting", r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|greetings)( there| all| team)?\b[\s!.,]*$"),
     ("help", r"\b(help|what can you do|how does (this|it) work|who are you|what are you)\b"),
 ]
 INTENTS = [(name, re.compile(rx, re.IGNORECASE)) for name, rx in _PATTERNS]
+#: Intents whose words ("help", "results", "for example", "memory") also occur in task descriptions:
+#: they count as commands only in short messages or when the message opens with them.
+SOFT_INTENTS = {"compare", "example_data", "catalog", "estimate", "help"}
+LONG_MESSAGE_WORDS = 12
+#: Words that tie a message to this conversation's own plan or job rather than to the user's task.
+OUR_WORK = re.compile(r"\b(tuned|fine-?tuned model|the (job|plan|run)|my job|your (plan|estimate))\b", re.IGNORECASE)
 
 TASK_WORDS = re.compile(
     r"\b(classif\w*|categori[sz]\w*|rout\w*|label\w*|tag\w*|sentiment|intent|triage|spam|moderat\w*|"
@@ -60,9 +66,16 @@ def read_message(text: str) -> Reading:
     changes = plan_changes(text)
     if not text:
         return Reading("empty")
+    unquoted = QUOTED.sub(" ", text)
+    long_task = len(unquoted.split()) >= LONG_MESSAGE_WORDS and bool(TASK_WORDS.search(unquoted))
     for name, pattern in INTENTS:
-        if pattern.search(text):
-            return Reading(name, path.group(0) if path else None, quoted.group(1) if quoted else None, changes)
+        match = pattern.search(text)
+        if not match:
+            continue
+        about_our_work = bool(OUR_WORK.search(text))
+        if name in SOFT_INTENTS and long_task and match.start() > 0 and not about_our_work:
+            return Reading("describe_task")
+        return Reading(name, path.group(0) if path else None, quoted.group(1) if quoted else None, changes)
     if path:
         return Reading("dataset", path.group(0), None, changes)
     if changes:

@@ -90,7 +90,7 @@ def _safe(fn: Callable[..., Result], name: str) -> Callable[..., Result]:
         except TunewiseError as exc:
             return f"Error: {exc}", {"error": str(exc)}
         except ValidationError as exc:
-            msg = format_validation_error(exc)
+            msg = format_validation_error(exc, subject="The request")
             return f"Error: {msg}", {"error": msg}
         except Exception:
             log.exception("tool %s failed", name)
@@ -102,7 +102,7 @@ def _safe(fn: Callable[..., Result], name: str) -> Callable[..., Result]:
 
 
 def _tool_error(exc: ValidationError) -> str:
-    return "Error: invalid arguments. " + format_validation_error(exc)
+    return "Error: " + format_validation_error(exc, subject="The tool call")
 
 
 def make_tools(services: Services, session: Session) -> list[BaseTool]:

@@ -189,7 +189,7 @@ class RunConfig(_Part):
         return cls.from_dict(data)
 
 
-def format_validation_error(exc: ValidationError) -> str:
+def format_validation_error(exc: ValidationError, subject: str = "The run config") -> str:
     """Turn a pydantic error into one readable line per problem: ``field: message``."""
     lines = []
     for err in exc.errors():
@@ -200,7 +200,7 @@ def format_validation_error(exc: ValidationError) -> str:
         elif err["type"] == "literal_error":
             msg = f"must be one of {err.get('ctx', {}).get('expected', '')}"
         lines.append(f"- {where}: {msg}")
-    return f"The run config has {len(lines)} problem(s):\n" + "\n".join(lines)
+    return f"{subject} has {len(lines)} problem(s):\n" + "\n".join(lines)
 
 
 def field_help(section: str, field: str) -> str:

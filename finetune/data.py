@@ -102,7 +102,7 @@ def read_table(path: str | Path) -> Any:
         raise DataError(f"{path.name} is empty. Upload a file with a header row and at least a few rows.")
     if kind != "parquet":
         head = path.read_bytes()[:4096]
-        if b"\x00" in head:
+        if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise DataError(f"{path.name} looks like a binary file, not {kind.upper()} text. Export it as CSV.")
     try:
         if kind == "parquet":
@@ -118,6 +118,9 @@ def read_table(path: str | Path) -> Any:
     except Exception as exc:  # pandas raises many types; the user needs the gist, not the trace
         raise DataError(f"{path.name} could not be parsed as {kind.upper()}: {str(exc).splitlines()[0]}") from None
     df.columns = [str(c).strip() for c in df.columns]
+    for column in df.columns:
+        if df[column].dtype.kind == "f":  # integers become floats when a cell is missing: 1.0 -> "1"
+            df[column] = df[column].map(lambda v: "" if v != v else str(int(v)) if float(v).is_integer() else str(v))
     return df.fillna("").astype(str)
 
 
@@ -125,12 +128,13 @@ def _read_delimited(path: Path, sep: str) -> Any:
     import pandas as pd
 
     raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+    encodings = ("utf-16",) if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8-sig", "cp1252", "latin-1")
+    for encoding in encodings:
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if encoding != "utf-8-sig":
+        if encoding not in ("utf-8-sig", "utf-16"):
             log.warning("%s is not UTF-8; decoded as %s", path.name, encoding)
         break
     import io
@@ -238,8 +242,8 @@ def load_classification(path: str | Path, *, text_column: str | None = None, lab
         eval_idx = [i for i, s in enumerate(split_values) if s in EVAL_VALUES]
     else:
         train_idx, eval_idx = _stratified_split(labels, eval_fraction, seed)
-    train_texts = {texts[i].lower() for i in train_idx}
-    leaked = [i for i in eval_idx if texts[i].lower() in train_texts]
+    train_texts = {normalize_text(texts[i]) for i in train_idx}
+    leaked = [i for i in eval_idx if normalize_text(texts[i]) in train_texts]
     if leaked:
         report.warnings.append(
             f"{len(leaked)} held-out rows also appear in train (rows {_rows([i + 1 for i in leaked])}); "
@@ -255,6 +259,11 @@ def load_classification(path: str | Path, *, text_column: str | None = None, lab
         labels=sorted(set(labels[i] for i in train_idx)),
         report=report,
     )
+
+
+def normalize_text(text: str) -> str:
+    """Case- and whitespace-insensitive key for duplicate and leakage checks."""
+    return " ".join(text.lower().split())
 
 
 def _stratified_split(labels: list[str], fraction: float, seed: int) -> tuple[list[int], list[int]]:
@@ -275,7 +284,7 @@ def _stratified_split(labels: list[str], fraction: float, seed: int) -> tuple[li
 
 
 def inspect_classification(path: str | Path, *, text_column: str | None = None, label_column: str | None = None,
-                           split_column: str | None = None) -> ValidationReport:
+                           split_column: str | None = None, eval_fraction: float = 0.2) -> ValidationReport:
     """Validate a text-classification file without raising on data problems.
 
     Returns:
@@ -311,7 +320,7 @@ def inspect_classification(path: str | Path, *, text_column: str | None = None, 
     seen: dict[str, int] = {}
     dupes = []
     for i, t in enumerate(texts):
-        key = " ".join(t.lower().split())
+        key = normalize_text(t)
         if key and key in seen:
             dupes.append(i + 1)
         seen.setdefault(key, i + 1)
@@ -331,7 +340,7 @@ def inspect_classification(path: str | Path, *, text_column: str | None = None, 
         if unseen:
             report.errors.append(f"Labels only in the test rows, never in train: {', '.join(unseen)}.")
     else:
-        report.eval_rows = sum(int(round(v * 0.2)) if v >= 5 else 0 for v in report.label_counts.values())
+        report.eval_rows = sum(int(round(v * eval_fraction)) if v >= 5 else 0 for v in report.label_counts.values())
         report.train_rows = report.rows - report.eval_rows
     report.avg_words = sum(len(t.split()) for t in texts) / max(1, len(texts))
     return report

@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     reason TEXT,
     exit_code INTEGER,
     resume INTEGER NOT NULL DEFAULT 0,
-    cancel_requested INTEGER NOT NULL DEFAULT 0
+    cancel_requested REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_owner ON jobs(owner, created);
 """
@@ -65,7 +65,7 @@ class Job:
     reason: str | None
     exit_code: int | None
     resume: int
-    cancel_requested: int
+    cancel_requested: float
 
     @property
     def path(self) -> Path:

@@ -82,8 +82,19 @@ class JobRunner:
         threading.Thread(target=self._watch, args=(job.id, proc), daemon=True, name=f"job-{job.id}").start()
 
     def _watch(self, job_id: str, proc: subprocess.Popen[bytes]) -> None:
-        code = proc.wait()
+        while True:
+            try:
+                code = proc.wait(timeout=1.0)
+                break
+            except subprocess.TimeoutExpired:
+                self._enforce_cancel(job_id, proc.pid)
         self._finish(job_id, code)
+
+    def _enforce_cancel(self, job_id: str, pid: int | None) -> None:
+        """SIGKILL a job that ignored its SIGTERM for longer than the grace period."""
+        job = self.store.get(job_id)
+        if job is not None and job.cancel_requested and time.time() - job.cancel_requested > CANCEL_GRACE_S:
+            _signal_group(pid, signal.SIGKILL)
 
     def _finish(self, job_id: str, code: int | None) -> None:
         with self._lock:
@@ -117,6 +128,7 @@ class JobRunner:
 
     def _poll_orphan(self, job: Job) -> None:
         while pid_alive(job.pid):
+            self._enforce_cancel(job.id, job.pid)
             time.sleep(1.0)
         self._finish(job.id, None)
 
@@ -136,24 +148,30 @@ class JobRunner:
         """Jobs of ``owner`` (all jobs when None), newest first."""
         return self.store.list(owner=owner)
 
-    def cancel(self, job_id: str, owner: str | None = None) -> Job:
-        """Cancel a queued job, or stop a running one (SIGTERM: checkpoint and stop; SIGKILL after a grace)."""
+    def cancel(self, job_id: str, owner: str | None = None, wait: bool = False) -> Job:
+        """Cancel a queued job, or stop a running one.
+
+        A running job gets SIGTERM: it finishes its step, writes a checkpoint and exits. Whoever watches
+        the process (this runner's watcher thread, or ``wait=True`` here) sends SIGKILL if it is still
+        alive ``CANCEL_GRACE_S`` seconds later.
+        """
         job = self.get(job_id, owner)
         with self._lock:
             if job.status == "queued":
                 self.store.update(job.id, status="cancelled", finished=time.time(), reason="Cancelled before it started.")
             elif job.status == "running":
-                self.store.update(job.id, cancel_requested=1)
+                self.store.update(job.id, cancel_requested=time.time())
                 _signal_group(job.pid, signal.SIGTERM)
-                threading.Timer(CANCEL_GRACE_S, self._force_kill, args=(job.id, job.pid)).start()
             else:
                 raise JobError(f"Job {job.id} is {job.status}; only queued or running jobs can be cancelled.")
+        if wait and job.status == "running" and job.id not in self._procs:
+            deadline = time.time() + CANCEL_GRACE_S
+            while pid_alive(job.pid) and time.time() < deadline:
+                time.sleep(0.2)
+            if pid_alive(job.pid):
+                _signal_group(job.pid, signal.SIGKILL)
+            self._finish(job.id, None)
         return self.get(job.id)
-
-    def _force_kill(self, job_id: str, pid: int | None) -> None:
-        job = self.store.get(job_id)
-        if job is not None and job.status == "running" and job.pid == pid:
-            _signal_group(pid, signal.SIGKILL)
 
     def resume(self, job_id: str, owner: str | None = None) -> Job:
         """Queue a stopped job again; it continues from its last checkpoint when one exists."""
@@ -185,7 +203,7 @@ class JobRunner:
 def outcome(code: int | None, last_event: dict | None, cancel_requested: bool) -> tuple[str, str | None]:
     """Map a training process's exit to a job status and a human reason."""
     kind = (last_event or {}).get("type")
-    if code == 0 and kind == "done":
+    if kind == "done" and code in (0, None):  # None: a process we re-adopted after a restart
         return "succeeded", None
     if code == EXIT_CANCELLED or kind == "cancelled" or cancel_requested:
         return "cancelled", "Cancelled on request; the last checkpoint is kept, so it can be resumed."

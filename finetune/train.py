@@ -124,11 +124,12 @@ def compute_metrics_fn(labels: list[str]) -> Any:
 
 def fit(cfg: RunConfig, job_dir: Path, events: EventWriter, data: ClassificationData, resume: bool) -> Any:
     """Build model, tokenizer and Trainer, and train (resuming from the last checkpoint if asked)."""
-    from transformers import DataCollatorWithPadding, Trainer
+    from transformers import DataCollatorWithPadding, Trainer, set_seed
 
     from finetune.callbacks import EventCallback, StopOnSignal
     from finetune.model import load_classifier_for_training, pick_device
 
+    set_seed(cfg.train.seed)  # before the model: LoRA matrices and the new head are initialised randomly
     model, tokenizer = load_classifier_for_training(cfg, data.labels)
     train_ds, eval_ds = tokenize(data, tokenizer, cfg.data.max_length)
     stopper = StopOnSignal()

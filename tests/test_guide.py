@@ -156,8 +156,6 @@ def test_read_message_intents(text: str, intent: str) -> None:
     assert read_message(text).intent == intent
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: generic words in a task description (help, results, "
-                   "'for example ... tickets', memory) win over describe_task in guide_intents.INTENTS order")
 @pytest.mark.parametrize("text", [
     "I need help routing support tickets to billing, refund and delivery teams; we have 700 labelled tickets.",
     "We want to classify search results into 5 categories and we have 2000 labelled examples.",
@@ -282,8 +280,6 @@ def test_start_finetune_needs_the_users_own_confirmation(services: Services, tic
     assert [j.id for j in services.runner.list()] == [started.artifact["job_id"]]
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: start_finetune plans text-classification with a catalog "
-                   "model whose tasks do not include it (and that is unavailable offline)")
 def test_start_finetune_refuses_a_model_without_the_task(services: Services, tickets_csv: Path) -> None:
     message = _call(_tools(services, services.session())["start_finetune"], model_id="google-t5/t5-small",
                     dataset="data.csv")

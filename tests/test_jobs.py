@@ -155,7 +155,7 @@ def test_cancel_a_queued_job(runner: JobRunner, tickets_csv: Path) -> None:
 def _cancel_after_checkpoint(runner: JobRunner, max_steps: int) -> Job:
     job = runner.submit(job_config(max_steps=max_steps, batch_size=8, save_steps=2))
     wait_for_event(job, "checkpoint", min_step=2)
-    assert runner.cancel(job.id).cancel_requested == 1
+    assert runner.cancel(job.id).cancel_requested > 0
     return runner.wait(job.id, timeout=CANCEL_GRACE_S)
 
 
@@ -219,8 +219,6 @@ def test_interrupted_job_resumes_from_its_checkpoint(runner: JobRunner, tickets_
         restarted.resume(job.id)
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: a training process that outlives an app restart and then "
-                   "finishes with 'done' is marked interrupted (_poll_orphan passes exit code None to outcome)")
 def test_orphaned_job_that_finishes_is_marked_succeeded(runner: JobRunner, tickets_csv: Path) -> None:
     job = insert_job(runner.store, status="queued")
     cfg = job_config(max_steps=2)

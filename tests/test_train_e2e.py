@@ -185,8 +185,6 @@ def test_invalid_config_file_fails_with_exit_code_1(workspace: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: train.seed does not seed the LoRA/head initialisation "
-                   "(the model is built before Trainer calls set_seed), so equal configs train differently")
 def test_same_seed_trains_the_same_adapter(workspace: Path, example_rows: Callable[..., list[dict[str, str]]],
                                            csv_writer: Callable[..., Path]) -> None:
     import torch
