@@ -91,7 +91,7 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
                     base_out = gr.Markdown(label="Base")
                     tuned_out = gr.Markdown(label="Tuned")
                 cmp_examples = gr.Dataframe(label="Held-out examples (disagreements first)", interactive=False,
-                                            wrap=True)
+                                            wrap=True, column_widths=["14%", "14%", "14%", "10%", "48%"])
 
         demo.load(h.restore, inputs=session_id, outputs=[session_id, chatbot])
         chat_io = {"inputs": [box, chatbot, session_id], "outputs": [chatbot, box]}

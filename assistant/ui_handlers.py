@@ -22,7 +22,7 @@ UPLOAD_TYPES = [".csv", ".tsv", ".json", ".jsonl", ".parquet"]
 def tool_step(name: str, args: dict[str, Any], call_id: str) -> dict[str, Any]:
     """A collapsible chat entry for one tool call (filled in when its result arrives)."""
     return {"role": "assistant", "content": f"```json\n{json.dumps(args, indent=1)}\n```",
-            "metadata": {"title": f"🔧 {name}", "status": "pending", "id": call_id}}
+            "metadata": {"title": f"Tool call: {name}", "status": "pending", "id": call_id}}
 
 
 def to_chat(messages: list[BaseMessage], history: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -224,7 +224,8 @@ class Handlers:
         if not _is_catalog_model(job.model):
             lines.append("\n> ⚠️ This job used a model outside the catalog (a tiny test model?): its outputs "
                          "show the plumbing, not real quality.")
-        examples = pd.DataFrame(result["examples"])
+        columns = ["reference", "base", "tuned", "tuned_score", "input"]
+        examples = pd.DataFrame(result["examples"]).reindex(columns=columns)
         return "\n".join(lines), examples
 
     def try_input(self, job_id: str | None, text: str, session_id: str) -> tuple[str, str]:
@@ -239,8 +240,8 @@ class Handlers:
             pred = classifier_pair(job.path).predict([text.strip()[:4000]])[0]
         except TunewiseError as exc:
             return f"⚠️ {exc}", ""
-        return (f"**{pred['base']}** (similarity {pred['base_score']:.2f})",
-                f"**{pred['tuned']}** ({pred['tuned_score']:.0%} confident)")
+        return (f"**Base (zero-shot):** {pred['base']} (similarity {pred['base_score']:.2f})",
+                f"**Tuned:** {pred['tuned']} ({pred['tuned_score']:.0%} confident)")
 
 
 def _is_catalog_model(model: str) -> bool:
