@@ -24,6 +24,10 @@ def quiet_libraries() -> None:
 
 def build_app():  # noqa: ANN201 (gradio is imported lazily)
     """Build the Gradio app with settings from the environment."""
+    from finetune.workspace import workspace_root
+
+    # Gradio keeps uploads in its temp dir before we copy them: keep that inside the workspace too.
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(workspace_root() / "tmp" / "gradio"))
     from assistant.settings import Settings
     from assistant.ui import build_ui
 
