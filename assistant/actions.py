@@ -20,7 +20,8 @@ from assistant.tools import (
 )
 from finetune.errors import DataError, JobError, TunewiseError
 
-TINY_NOTE = "This run uses a tiny test model: its outputs show the plumbing, not real quality."
+TINY_NOTE = ("This job used a model outside the catalog (such as a tiny test model): its outputs show the "
+             "plumbing, not real quality.")
 
 
 def assess_task(services: Services, session: Session, **kwargs: Any) -> Result:
@@ -275,6 +276,11 @@ def compare(services: Services, session: Session, **kwargs: Any) -> Result:
         lines += ["", "| input | reference | base | tuned |", "|---|---|---|---|"]
         lines += [f"| {_cell(e['input'])} | {e['reference']} | {e.get('base', '—')} | {e['tuned']} |"
                   for e in result["examples"]]
+    from catalog import load_catalog
+
+    if load_catalog().get(job.model) is None:
+        lines.append(f"\n> ⚠️ {TINY_NOTE}")
+        result["note"] = TINY_NOTE
     if args.text:
         pred = classifier_pair(job.path).predict([args.text])[0]
         result["new_input"] = pred

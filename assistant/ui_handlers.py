@@ -222,8 +222,9 @@ class Handlers:
             delta = "" if base is None else f"{(tuned - base) * 100:+.1f} pts"
             lines.append(f"| {key} | {'—' if base is None else f'{base:.1%}'} | {tuned:.1%} | {delta} |")
         if not _is_catalog_model(job.model):
-            lines.append("\n> ⚠️ This job used a model outside the catalog (a tiny test model?): its outputs "
-                         "show the plumbing, not real quality.")
+            from assistant.actions import TINY_NOTE
+
+            lines.append(f"\n> ⚠️ {TINY_NOTE}")
         columns = ["reference", "base", "tuned", "tuned_score", "input"]
         examples = pd.DataFrame(result["examples"]).reindex(columns=columns)
         return "\n".join(lines), examples

@@ -222,7 +222,8 @@ def summarize(job: Job, events: list[dict]) -> Progress:
     """Fold a job's events into a ``Progress``."""
     losses = [(int(e["step"]), float(e["loss"])) for e in events if e.get("type") == "log"]
     evals = [(int(e["step"]), dict(e.get("metrics", {}))) for e in events if e.get("type") == "eval"]
-    step, total, eta, phase = 0, 0, None, job.status
+    step, total, eta = 0, 0, None
+    phase = "starting" if job.status == "running" else job.status
     for e in events:
         step = int(e.get("step", step))
         total = int(e.get("total_steps", total))

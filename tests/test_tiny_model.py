@@ -42,3 +42,23 @@ def test_model_folder_outside_workspace_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(PathError):
         resolve_model_source("/usr/lib")
+
+
+def test_comparing_a_tiny_model_job_says_it_is_not_real_quality(tmp_path: Path) -> None:
+    from assistant.actions import TINY_NOTE, compare
+    from assistant.session import Services
+    from finetune.runner import JobRunner
+
+    home = Path(os.environ["TUNEWISE_HOME"])
+    model_dir = tiny_bert(home / "models" / "tiny-bert")
+    rows = ["text,label"] + [f"refund my money back {i},refund" for i in range(12)] + \
+           [f"cannot login password {i},account" for i in range(12)]
+    (home / "tiny.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    runner = JobRunner()
+    cfg = RunConfig.from_dict({"model": {"name": str(model_dir)}, "data": {"path": "tiny.csv"},
+                               "train": {"epochs": 1, "batch_size": 8}, "lora": {"target_modules": ["query"]}})
+    job = runner.wait(runner.submit(cfg).id, timeout=300)
+    assert job.status == "succeeded", job.reason
+    services = Services(runner=runner)
+    text, artifact = compare(services, services.session(), job_id=job.id)
+    assert TINY_NOTE in text and artifact["note"] == TINY_NOTE

@@ -51,3 +51,17 @@ def test_full_offline_journey(page: object, app_server: dict) -> None:
     send(page, "compare")
     wait_for_text(page, "held-out rows")
     assert "Traceback" not in page.locator("#tw-chat").inner_text()  # type: ignore[attr-defined]
+
+
+def test_bad_upload_gets_a_clear_report(page: object, app_server: dict, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "tickets.csv"
+    bad.write_text("message,intent\nmy card was charged twice,billing\n,refund\nwhere is my parcel,\n",
+                   encoding="utf-8")
+    page.get_by_role("tab", name="Data").click()  # type: ignore[attr-defined]
+    page.locator("input[type=file]").first.set_input_files(str(bad))  # type: ignore[attr-defined]
+    page.get_by_text("Fix these problems").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    body = page.locator("body").inner_text()  # type: ignore[attr-defined]
+    assert "Empty text in rows 2" in body
+    assert "Missing label in rows 3" in body
+    assert "Traceback" not in body
+    assert (app_server["home"] / "uploads" / "local" / "tickets.csv").is_file()
