@@ -14,16 +14,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from catalog.schema import Task
 from finetune.errors import ConfigError
 
-TaskName = Literal[
-    "text-classification",
-    "token-classification",
-    "question-answering",
-    "summarization",
-    "translation",
-    "chat",
-]
+TaskName = Task  # the task ids are the catalog's, shared by the advisor and the trainer
 
 
 class _Part(BaseModel):
