@@ -112,12 +112,13 @@ def _estimate(model_id: str, seq_len: int, batch: int, method: str, *, examples:
     from catalog.hardware import detect_hardware
 
     hw = detect_hardware()
-    if load_catalog().get(model_id) is None and not model_id.startswith("/"):
-        get_model(model_id)  # raises with the closest catalog ids
-    if load_catalog().get(model_id) is None:  # a model folder: size unknown until loaded
+    entry = load_catalog().get(model_id)
+    if entry is None:
+        if not model_id.startswith("/"):
+            get_model(model_id)  # raises, naming the closest catalog ids
+        # A model folder in the workspace (already checked by the caller): its size is unknown until loaded.
         return {"model_id": model_id, "memory_gb": 0.0, "fits": True, "breakdown": {}, "seconds": 0.0,
                 "time": "unknown (model outside the catalog)", "hardware": hw.describe()}
-    entry = get_model(model_id)
     mem = estimate_training_memory(entry.params, method=method, seq_len=seq_len, batch_size=batch,  # type: ignore[arg-type]
                                    gradient_checkpointing=False, lm_head=entry.model_type_class != "encoder",
                                    device="cuda" if hw.device == "cuda" else "cpu")
