@@ -224,13 +224,14 @@ def job_status(services: Services, session: Session, **kwargs: Any) -> Result:
         if p.eta_s is not None:
             text += f", about {p.eta_s:.0f} s left"
     elif p.status == "succeeded" and p.metrics:
-        text += "; " + _metric_line(p.metrics)
+        text += "; " + metric_line(p.metrics)
     elif p.reason:
         text += f": {p.reason}"
     return text + ".", artifact
 
 
-def _metric_line(metrics: dict[str, Any]) -> str:
+def metric_line(metrics: dict[str, Any]) -> str:
+    """One line for people: held-out metric of tuned vs base and the change in points."""
     key = metrics.get("metric", "accuracy")
     tuned = metrics.get("tuned", {}).get(key)
     base = metrics.get("base", {}).get(key)
@@ -255,7 +256,7 @@ def evaluate(services: Services, session: Session, **kwargs: Any) -> Result:
     job_id = _job_id(session, JobArgs(**kwargs).job_id)
     job = services.runner.get(job_id, owner=services.owner_filter(session))
     result = compare_job(job.path, limit=0)
-    return f"Job `{job_id}` — " + _metric_line({"metric": result["metric"], **result["metrics"]}), result
+    return f"Job `{job_id}` — " + metric_line({"metric": result["metric"], **result["metrics"]}), result
 
 
 def compare(services: Services, session: Session, **kwargs: Any) -> Result:

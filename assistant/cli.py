@@ -206,9 +206,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     final = runner.get(job.id)
     print(f"{final.status}: {final.folder}" + (f" ({final.reason})" if final.reason else ""))
     if progress.metrics:
-        from assistant.actions import _metric_line
+        from assistant.actions import metric_line
 
-        print(_metric_line(progress.metrics))
+        print(metric_line(progress.metrics))
     return 0 if final.status == "succeeded" else 1
 
 

@@ -161,9 +161,9 @@ class Handlers:
         if p.eta_s is not None and p.status == "running":
             lines.append(f"about {p.eta_s:.0f} s left")
         if p.metrics:
-            from assistant.actions import _metric_line
+            from assistant.actions import metric_line
 
-            lines.append(_metric_line(p.metrics))
+            lines.append(metric_line(p.metrics))
         if p.reason:
             lines.append(f"reason: {p.reason}")
         losses = pd.DataFrame(p.losses, columns=["step", "loss"]) if p.losses else None

@@ -6,16 +6,25 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from finetune.config import RunConfig
 from tests.tiny_models import tiny_bert
 
 
-def test_tiny_local_model_trains_in_4bit(tmp_path: Path) -> None:
+@pytest.fixture
+def tiny_setup() -> tuple[Path, Path]:
+    """A tiny random BERT and a two-label ``tiny.csv`` in the test's workspace: ``(home, model_dir)``."""
     home = Path(os.environ["TUNEWISE_HOME"])
     model_dir = tiny_bert(home / "models" / "tiny-bert")
     rows = ["text,label"] + [f"my card charge was twice {i},billing" for i in range(20)] + \
            [f"where is my parcel it is late {i},delivery" for i in range(20)]
     (home / "tiny.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return home, model_dir
+
+
+def test_tiny_local_model_trains_in_4bit(tiny_setup: tuple[Path, Path]) -> None:
+    home, model_dir = tiny_setup
     job = home / "jobs" / "tiny"
     job.mkdir(parents=True)
     cfg = RunConfig.from_dict({"model": {"name": str(model_dir)}, "data": {"path": "tiny.csv"},
@@ -34,9 +43,7 @@ def test_tiny_local_model_trains_in_4bit(tmp_path: Path) -> None:
     assert "classifier" in adapter_cfg["modules_to_save"]
 
 
-def test_model_folder_outside_workspace_is_refused(tmp_path: Path) -> None:
-    import pytest
-
+def test_model_folder_outside_workspace_is_refused() -> None:
     from finetune.errors import PathError
     from finetune.model import resolve_model_source
 
@@ -44,16 +51,12 @@ def test_model_folder_outside_workspace_is_refused(tmp_path: Path) -> None:
         resolve_model_source("/usr/lib")
 
 
-def test_comparing_a_tiny_model_job_says_it_is_not_real_quality(tmp_path: Path) -> None:
+def test_comparing_a_tiny_model_job_says_it_is_not_real_quality(tiny_setup: tuple[Path, Path]) -> None:
     from assistant.actions import TINY_NOTE, compare
     from assistant.session import Services
     from finetune.runner import JobRunner
 
-    home = Path(os.environ["TUNEWISE_HOME"])
-    model_dir = tiny_bert(home / "models" / "tiny-bert")
-    rows = ["text,label"] + [f"refund my money back {i},refund" for i in range(12)] + \
-           [f"cannot login password {i},account" for i in range(12)]
-    (home / "tiny.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _, model_dir = tiny_setup
     runner = JobRunner()
     cfg = RunConfig.from_dict({"model": {"name": str(model_dir)}, "data": {"path": "tiny.csv"},
                                "train": {"epochs": 1, "batch_size": 8}, "lora": {"target_modules": ["query"]}})
