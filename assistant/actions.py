@@ -20,6 +20,12 @@ from assistant.tools import (
 )
 from finetune.errors import DataError, JobError, TunewiseError
 
+EVIDENCE_ROWS = 300  # held-out rows scored for advice: enough for +-6 points at 95 %, a few seconds on a CPU
+MIN_PROBE_ROWS = 40  # below this a 10 % slice has too few examples per label to mean anything
+
+TOKENS_PER_WORD = 1.3  # English word-piece / BPE average
+PADDING_FACTOR = 1.5  # padded batch length / mean example length with length-grouped batches
+
 TINY_NOTE = ("This job used a model outside the catalog (such as a tiny test model): its outputs show the "
              "plumbing, not real quality.")
 
@@ -40,23 +46,30 @@ def assess_task(services: Services, session: Session, **kwargs: Any) -> Result:
 
 
 def dataset_evidence(path: str) -> tuple[Any, Any]:
-    """Profile a classification dataset and score the zero-shot base on its held-out rows."""
+    """Profile a classification dataset, score the zero-shot base on its held-out rows and run a
+    learning-curve probe (10/25/50 % of the training rows, extrapolated to all of them)."""
     from assistant.advisor import DatasetProfile, Evidence
     from catalog import load_catalog
     from catalog.availability import resolve_model_path
     from finetune.data import load_classification
-    from finetune.evaluate import classification_metrics, zero_shot_predict
+    from finetune.evaluate import classification_metrics, learning_curve_probe, zero_shot_predict
     from finetune.workspace import confine
 
     data = load_classification(confine(path))
     report = data.report
     profile = DatasetProfile(rows=report.rows, task="text-classification", labels=report.label_counts,
-                             avg_tokens=round(report.avg_words * 1.3, 1))
-    encoder = next(m for m in load_catalog().models if m.packaged)
-    texts, refs = data.eval_texts[:300], data.eval_labels[:300]
-    preds = zero_shot_predict(resolve_model_path(encoder), texts, data.labels)
+                             avg_tokens=round(report.avg_words * TOKENS_PER_WORD, 1))
+    encoder = resolve_model_path(next(m for m in load_catalog().models if m.packaged))
+    texts, refs = data.eval_texts[:EVIDENCE_ROWS], data.eval_labels[:EVIDENCE_ROWS]
+    preds = zero_shot_predict(encoder, texts, data.labels)
     score = classification_metrics(refs, [p for p, _ in preds])["accuracy"]
-    return profile, Evidence(metric="accuracy", base_score=round(score, 4))
+    probe_scores = projected = None
+    if len(data.train_texts) >= MIN_PROBE_ROWS:
+        curve = learning_curve_probe(encoder, data.train_texts, data.train_labels, texts, refs)
+        probe_scores = {f"{p['fraction']:g}": p["accuracy"] for p in curve["points"]}
+        projected = curve["projected_accuracy"]
+    return profile, Evidence(metric="accuracy", base_score=round(score, 4), probe_scores=probe_scores,
+                             projected_score=projected, held_out_rows=len(texts))
 
 
 def search_catalog(services: Services, session: Session, **kwargs: Any) -> Result:
@@ -106,7 +119,11 @@ def estimate_resources(services: Services, session: Session, **kwargs: Any) -> R
     return text, est
 
 
-def _estimate(model_id: str, seq_len: int, batch: int, method: str, *, examples: int, epochs: float) -> dict:
+def _estimate(model_id: str, seq_len: int, batch: int, method: str, *, examples: int, epochs: float,
+              avg_tokens: float | None = None) -> dict:
+    """Memory at ``seq_len`` (the worst batch) and time at the tokens training will really see: with
+    dynamic padding a batch is padded to its longest example, about 1.5x the mean when lengths are
+    grouped, and never past ``seq_len``; without a dataset, half of ``seq_len`` is assumed."""
     from catalog import get_model, load_catalog
     from catalog.estimate import estimate_training_memory, estimate_training_time, fits
     from catalog.hardware import detect_hardware
@@ -122,8 +139,11 @@ def _estimate(model_id: str, seq_len: int, batch: int, method: str, *, examples:
     mem = estimate_training_memory(entry.params, method=method, seq_len=seq_len, batch_size=batch,  # type: ignore[arg-type]
                                    gradient_checkpointing=False, lm_head=entry.model_type_class != "encoder",
                                    device="cuda" if hw.device == "cuda" else "cpu")
-    took = estimate_training_time(entry.params, int(examples * seq_len * 0.5 * epochs), method=method,  # type: ignore[arg-type]
-                                  hardware=hw, gradient_checkpointing=False)
+    per_example = min(seq_len, PADDING_FACTOR * avg_tokens) if avg_tokens else seq_len * 0.5
+    # An encoder's input embedding is a table lookup: it holds parameters but does no matmul per token.
+    lookup = (entry.vocab_size or 0) * (entry.hidden_size or 0) if entry.model_type_class == "encoder" else 0
+    took = estimate_training_time(max(entry.params - lookup, entry.params // 4), int(examples * per_example * epochs),
+                                  method=method, hardware=hw, gradient_checkpointing=False)  # type: ignore[arg-type]
     return {"model_id": entry.id, "memory_gb": round(mem.total_gb, 2), "fits": fits(mem, hw),
             "breakdown": mem.breakdown, "seconds": round(took.seconds, 1), "time": took.describe(),
             "hardware": hw.describe()}
@@ -144,7 +164,8 @@ def start_finetune(services: Services, session: Session, **kwargs: Any) -> Resul
     if not report.ok:
         raise DataError("The dataset has problems to fix first: " + "; ".join(report.errors))
     est = _estimate(cfg.model.name, cfg.data.max_length, cfg.train.batch_size, "qlora",
-                    examples=report.train_rows, epochs=cfg.train.epochs)
+                    examples=report.train_rows, epochs=cfg.train.epochs,
+                    avg_tokens=report.avg_words * TOKENS_PER_WORD + 2)
     if not est["fits"]:
         raise TunewiseError(f"{cfg.model.name} needs about {est['memory_gb']} GB to train, more than "
                             f"{est['hardware']} offers. Pick a smaller model or lower batch_size/max_length.")

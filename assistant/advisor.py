@@ -62,6 +62,7 @@ class Evidence(BaseModel):
         default=None, description="Fraction of training data (e.g. '0.25') -> score after a short probe run."
     )
     projected_score: float | None = Field(default=None, description="Score extrapolated to all the data.")
+    held_out_rows: int | None = Field(default=None, ge=0, description="Rows the scores were measured on.")
 
 
 class Advice(BaseModel):

@@ -182,7 +182,7 @@ def evidence_factors(ev: Evidence) -> list[Factor]:
     """Factors from scores measured on the user's data; they outweigh anything read from text."""
     scale = 100.0 if ev.base_score > 1 else 1.0
     base = ev.base_score / scale
-    shown = f"{ev.base_score:.2f} {ev.metric}"
+    shown = f"{ev.base_score:.2f} {ev.metric}" + (f" on {ev.held_out_rows} held-out rows" if ev.held_out_rows else "")
     factors: list[Factor] = []
     if base >= 0.9:
         factors.append(Factor("prompt", 4.0, f"On your own data the base model already scores {shown} without "
@@ -201,7 +201,7 @@ def evidence_factors(ev: Evidence) -> list[Factor]:
         if s1 - s0 >= 0.03 and s1 > base:
             factors.append(Factor("fine-tune", 3.0, f"Training on a slice of your data already helps and keeps "
                                   f"improving with more of it ({ev.metric}: base {ev.base_score:.2f}, then "
-                                  f"{curve}).", "probe"))
+                                  f"{curve} of the training rows in a quick probe).", "probe"))
         elif s1 - s0 < 0.01:
             factors.append(Factor("prompt", 1.5, f"The learning curve is flat ({ev.metric}: {curve}), so more "
                                   "data of the same kind is unlikely to help much.", "probe"))

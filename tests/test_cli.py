@@ -104,3 +104,15 @@ def test_train_with_a_missing_file_fails_cleanly(tmp_path: Path) -> None:
     assert out.returncode == 1
     assert "failed" in out.stdout and "nope.csv" in out.stdout
     assert "Traceback" not in out.stdout + out.stderr
+
+
+def test_advise_with_data_measures_the_base_and_the_probe(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(ROOT / "examples" / "support_tickets.csv", tmp_path / "tickets.csv")
+    out = tunewise("advise", "--json", "--data", "tickets.csv", "Sort customer messages by intent.", home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    advice = json.loads(out.stdout)
+    assert advice["decision"] == "fine-tune" and advice["task"] == "text-classification"
+    reasons = " ".join(advice["reasons"])
+    assert "held-out rows" in reasons and "quick probe" in reasons
