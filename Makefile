@@ -23,8 +23,8 @@ lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench: setup-dev
-	$(BIN)/python -m bench --quick
+bench: setup-dev ## benchmarks: print estimate/measured and ours/baseline ratios (see bench/RESULTS.md)
+	$(BIN)/python bench/estimate_memory.py
 
 setup: $(VENV)/.run-stamp
 setup-dev: $(VENV)/.dev-stamp

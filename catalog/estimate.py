@@ -38,7 +38,15 @@ backward 4P) and 4*P for LoRA/QLoRA (the backward pass skips weight gradients of
 gradient checkpointing re-runs the forward, adding 2*P. Achieved throughput is an assumption, documented in
 ``GPU_PEAK_TFLOPS`` and ``EFFICIENCY``: the GPU's dense bf16 peak times a model-FLOPs utilisation of 40 %
 (full), 35 % (LoRA) or 25 % (QLoRA, which pays for dequantisation); Apple MPS 3 TFLOP/s achieved; a CPU a
-modest 20 GFLOP/s per core (at most 32 cores counted).
+40 GFLOP/s per core (at most 32 cores counted; measured 50-65 on this project's AVX-512 cores).
+
+**On a CPU** (and Apple MPS) tunewise computes in float32 with eager kernels, and the GPU figures above
+do not hold: un-quantised weights (embeddings, output head, the whole base for LoRA) take 4 bytes/param,
+a layer keeps about 294 bytes per token per hidden unit for the backward pass (float32; RMSNorm, rotary
+and SiLU intermediates; LoRA keeps its own dropout-ed copies of every targeted input), and the loss keeps
+12 bytes per token per vocabulary entry (float32 logits, log-softmax, gradient). These two constants are
+measured (``bench/estimate_memory.py``: fitted on 20M and 58M random-init Llama shapes, then the 217M
+shape was predicted within 1 %); glibc's fragmentation is inside them, so no 10 % is added on a CPU.
 """
 
 from __future__ import annotations
@@ -62,6 +70,12 @@ ADAMW_BYTES_PER_TRAINABLE = 16
 FULL_EXTRA_BYTES_PER_PARAM = 14
 ACTIVATION_BYTES_PER_TOKEN_HIDDEN = 34
 LOGIT_BYTES_PER_TOKEN_VOCAB = 10
+# CPU / MPS train in float32 with eager kernels (see finetune.model.compute_dtype). Measured with
+# bench/estimate_memory.py on random-init Llama shapes (QLoRA r=16 on all 7 projections): fitted on the
+# 20M and 58M models, within 1 % on the held-out 217M one. See "On a CPU" in the module docstring.
+CPU_ACTIVATION_BYTES_PER_TOKEN_HIDDEN = 294
+CPU_LOGIT_BYTES_PER_TOKEN_VOCAB = 12
+CPU_DENSE_BYTES_PER_PARAM = 4
 CUDA_CONTEXT_GB = 0.75
 RUNTIME_GB = 0.5
 FRAGMENTATION = 0.10
@@ -89,7 +103,9 @@ GPU_PEAK_TFLOPS: tuple[tuple[str, float], ...] = (
 DEFAULT_GPU_PEAK_TFLOPS = 50.0
 EFFICIENCY: dict[str, float] = {"full": 0.40, "lora": 0.35, "qlora": 0.25}
 MPS_ACHIEVED_TFLOPS = 3.0
-CPU_ACHIEVED_GFLOPS_PER_CORE = 20.0
+# bench/estimate_memory.py measured 50-65 GFLOP/s per core for float32 QLoRA steps on this project's
+# AVX-512 server cores; 40 leaves room for laptop cores with AVX2 only.
+CPU_ACHIEVED_GFLOPS_PER_CORE = 40.0
 CPU_MAX_CORES_COUNTED = 32
 
 
@@ -189,12 +205,15 @@ def estimate_training_memory(
     ffn = FFN_RATIO * h
     tokens = seq_len * batch_size
 
+    on_gpu = device == "cuda"
+    dense_bytes = 2.0 if on_gpu else CPU_DENSE_BYTES_PER_PARAM
+    act_bytes = ACTIVATION_BYTES_PER_TOKEN_HIDDEN if on_gpu else CPU_ACTIVATION_BYTES_PER_TOKEN_HIDDEN
     embedding_params = min((2 if lm_head else 1) * vocab * h, params // 2)
     if method == "qlora":
         quant_bytes = NF4_BYTES_PER_PARAM + QUANT_CONST_BITS_DOUBLE / 8
-        weights = (params - embedding_params) * quant_bytes + embedding_params * 2
+        weights = (params - embedding_params) * quant_bytes + embedding_params * dense_bytes
     else:
-        weights = params * 2.0
+        weights = params * dense_bytes
 
     if method == "full":
         trainable = params
@@ -204,17 +223,18 @@ def estimate_training_memory(
         trainable = int(per_layer * n_layers)
         trainable_bytes = trainable * ADAMW_BYTES_PER_TRAINABLE
 
-    layer_activations = ACTIVATION_BYTES_PER_TOKEN_HIDDEN * tokens * h
+    layer_activations = act_bytes * tokens * h
     if gradient_checkpointing:
-        activations = n_layers * 2 * tokens * h + layer_activations
+        activations = n_layers * dense_bytes * tokens * h + layer_activations
     else:
         activations = n_layers * layer_activations
     if lm_head:
-        activations += LOGIT_BYTES_PER_TOKEN_VOCAB * tokens * vocab
+        activations += (LOGIT_BYTES_PER_TOKEN_VOCAB if on_gpu else CPU_LOGIT_BYTES_PER_TOKEN_VOCAB) * tokens * vocab
 
-    fixed = CUDA_CONTEXT_GB * GIB if device == "cuda" else RUNTIME_GB * GIB
-    dequant_buffer = h * ffn * 2 if method == "qlora" else 0.0
-    overhead = fixed + dequant_buffer + FRAGMENTATION * (weights + trainable_bytes + activations)
+    fixed = CUDA_CONTEXT_GB * GIB if on_gpu else RUNTIME_GB * GIB
+    dequant_buffer = h * ffn * dense_bytes if method == "qlora" else 0.0
+    fragmentation = FRAGMENTATION if on_gpu else 0.0
+    overhead = fixed + dequant_buffer + fragmentation * (weights + trainable_bytes + activations)
 
     breakdown = {
         "weights": weights / GIB,

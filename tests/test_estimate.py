@@ -92,11 +92,35 @@ def test_full_fine_tuning_costs_about_16_bytes_per_param() -> None:
     assert estimate.trainable_params == 7_000_000_000
 
 
-def test_cuda_adds_a_context_overhead_over_cpu() -> None:
+def test_cpu_computes_in_float32_so_dense_weights_and_activations_cost_more() -> None:
     cuda = estimate_training_memory(500_000_000, device="cuda")
     cpu = estimate_training_memory(500_000_000, device="cpu")
-    assert cuda.breakdown["overhead"] > cpu.breakdown["overhead"]
-    assert cuda.breakdown["weights"] == cpu.breakdown["weights"]
+    assert cpu.breakdown["weights"] > cuda.breakdown["weights"]  # fp32 embeddings instead of bf16
+    assert cpu.breakdown["activations"] > 2 * cuda.breakdown["activations"]
+    assert cuda.hidden_size == cpu.hidden_size and cuda.num_layers == cpu.num_layers
+
+
+# Peak RSS measured by bench/estimate_memory.py on this project's 2-core CPU machine (QLoRA r=16 on all 7
+# projections, random-init Llama shapes, vocab 32,000); see bench/RESULTS.md. The CPU constants were fitted
+# on the first two rows; the others are held out.
+MEASURED_CPU_PEAKS = [
+    # (hidden, layers, params, seq_len, batch, peak GB)
+    (256, 4, 19_548_416, 256, 4, 1.24),
+    (512, 8, 58_073_600, 256, 4, 2.18),
+    (1024, 12, 217_342_976, 256, 4, 4.79),
+    (1536, 16, 553_698_816, 256, 4, 8.93),
+    (512, 8, 58_073_600, 512, 2, 2.14),
+    (1024, 12, 217_342_976, 128, 2, 2.29),
+]
+
+
+@pytest.mark.parametrize(("hidden", "layers", "params", "seq_len", "batch", "measured"), MEASURED_CPU_PEAKS)
+def test_cpu_estimate_is_within_25_percent_of_measured_peaks(hidden: int, layers: int, params: int, seq_len: int,
+                                                             batch: int, measured: float) -> None:
+    est = estimate_training_memory(params, seq_len=seq_len, batch_size=batch, lora_rank=16,
+                                   gradient_checkpointing=False, hidden_size=hidden, num_layers=layers,
+                                   vocab_size=32_000, device="cpu")
+    assert abs(est.total_gb / measured - 1) <= 0.25
 
 
 def test_encoder_without_lm_head_needs_less_activation_memory() -> None:

@@ -1,0 +1,134 @@
+"""Estimator vs measurement: QLoRA peak memory and step time of random-init Llama models on this CPU.
+
+    .venv/bin/python bench/estimate_memory.py [--sizes tiny,small,mid] [--steps 4] [--seq-len 256] [--batch 4]
+
+Each size runs in a fresh subprocess (so its peak RSS is its own): a randomly initialised Llama of that
+shape is saved, loaded back in 4-bit NF4 (bitsandbytes, double quantisation, float32 compute as
+tunewise uses on CPU), wrapped in LoRA r=16 on all seven projections, and trained for a few AdamW
+steps on random tokens. The parent prints measured peak RSS and seconds per step next to
+``catalog.estimate``'s figures for the same shape, and their ratios (estimate / measured).
+Nothing is downloaded; the numbers describe this machine only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# name: (hidden, layers, vocab)
+SIZES = {
+    "tiny": (256, 4, 32_000),
+    "small": (512, 8, 32_000),
+    "mid": (1024, 12, 32_000),
+    "large": (1536, 16, 32_000),
+}
+
+
+MAKE_MODEL = """
+import json, sys, torch
+from transformers import AutoModelForCausalLM, LlamaConfig
+torch.manual_seed(0)
+cfg = LlamaConfig(**json.loads(sys.argv[2]))
+AutoModelForCausalLM.from_config(cfg).save_pretrained(sys.argv[1])
+"""
+
+
+def _dense_params(config: object) -> int:
+    """Parameter count of the dense model the 4-bit one was made from."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    with torch.device("meta"):
+        return sum(p.numel() for p in AutoModelForCausalLM.from_config(config).parameters())
+
+
+def child(size: str, steps: int, seq_len: int, batch: int) -> dict:
+    """Train one shape and report its parameter count, peak RSS and seconds per step."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig, LlamaConfig
+
+    from finetune.model import keep_cpu_4bit_trainable
+
+    torch.manual_seed(0)
+    hidden, layers, vocab = SIZES[size]
+    config = LlamaConfig(hidden_size=hidden, intermediate_size=int(hidden * 2.6875), num_hidden_layers=layers,
+                         num_attention_heads=max(1, hidden // 128), num_key_value_heads=max(1, hidden // 128),
+                         vocab_size=vocab, max_position_embeddings=seq_len, tie_word_embeddings=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        # Build and save the random model in another process, so its fp32 copy is not in our peak.
+        subprocess.run([sys.executable, "-c", MAKE_MODEL, tmp, config.to_json_string()], check=True)
+        rss_before_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                                   bnb_4bit_compute_dtype=torch.float32)
+        model = AutoModelForCausalLM.from_pretrained(tmp, quantization_config=quant, device_map="cpu",
+                                                     dtype=torch.float32)
+    params = _dense_params(config)
+    rss_after_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    keep_cpu_4bit_trainable(model)
+    lora = LoraConfig(r=16, lora_alpha=32, task_type="CAUSAL_LM",
+                      target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
+    model = get_peft_model(model, lora)
+    model.train()
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
+    ids = torch.randint(0, vocab, (batch, seq_len))
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        loss = model(input_ids=ids, labels=ids).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        times.append(time.perf_counter() - start)
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"size": size, "params": params, "hidden": hidden, "layers": layers, "vocab": vocab,
+            "peak_gb": peak_kib / 2**20, "rss_before_load_gb": rss_before_load / 2**20,
+            "load_peak_gb": rss_after_load / 2**20,
+            "step_s": sorted(times[1:])[len(times[1:]) // 2] if len(times) > 1 else times[0]}
+
+
+def main() -> None:
+    """Run every size in its own process and print the comparison table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="tiny,small,mid")
+    parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--seq-len", type=int, default=256)
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.steps, args.seq_len, args.batch)))
+        return
+
+    from catalog.estimate import estimate_training_memory, estimate_training_time
+    from catalog.hardware import detect_hardware
+
+    hw = detect_hardware()
+    print(f"# {hw.describe()}; QLoRA r=16, batch {args.batch}, {args.seq_len} tokens, no checkpointing, float32 compute")
+    print(f"{'size':6} {'params':>8} {'peak GB':>8} {'est GB':>7} {'est/meas':>8} {'s/step':>7} {'est s':>7} {'est/meas':>8}")
+    for size in args.sizes.split(","):
+        out = subprocess.run([sys.executable, __file__, "--child", size, "--steps", str(args.steps),
+                              "--seq-len", str(args.seq_len), "--batch", str(args.batch)],
+                             capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"}, check=True)
+        m = json.loads(out.stdout.strip().splitlines()[-1])
+        mem = estimate_training_memory(m["params"], method="qlora", seq_len=args.seq_len, batch_size=args.batch,
+                                       lora_rank=16, gradient_checkpointing=False, hidden_size=m["hidden"],
+                                       num_layers=m["layers"], vocab_size=m["vocab"], device="cpu")
+        took = estimate_training_time(m["params"] - m["vocab"] * m["hidden"], args.batch * args.seq_len,
+                                      method="qlora", hardware=hw, gradient_checkpointing=False)
+        print(f"{size:6} {m['params'] / 1e6:7.0f}M {m['peak_gb']:8.2f} {mem.total_gb:7.2f} "
+              f"{mem.total_gb / m['peak_gb']:8.2f} {m['step_s']:7.2f} {took.seconds:7.2f} {took.seconds / m['step_s']:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
