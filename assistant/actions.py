@@ -119,8 +119,14 @@ def estimate_resources(services: Services, session: Session, **kwargs: Any) -> R
     return text, est
 
 
+def model_shape(entry: Any) -> dict[str, Any]:
+    """The estimator's shape arguments from a catalog entry (guessed from the size where unknown)."""
+    return {"hidden_size": entry.hidden_size, "num_layers": entry.num_layers, "vocab_size": entry.vocab_size,
+            "lm_head": entry.model_type_class != "encoder"}
+
+
 def _estimate(model_id: str, seq_len: int, batch: int, method: str, *, examples: int, epochs: float,
-              avg_tokens: float | None = None) -> dict:
+              avg_tokens: float | None = None, checkpointing: bool = False) -> dict:
     """Memory at ``seq_len`` (the worst batch) and time at the tokens training will really see: with
     dynamic padding a batch is padded to its longest example, about 1.5x the mean when lengths are
     grouped, and never past ``seq_len``; without a dataset, half of ``seq_len`` is assumed."""
@@ -137,13 +143,13 @@ def _estimate(model_id: str, seq_len: int, batch: int, method: str, *, examples:
         return {"model_id": model_id, "memory_gb": 0.0, "fits": True, "breakdown": {}, "seconds": 0.0,
                 "time": "unknown (model outside the catalog)", "hardware": hw.describe()}
     mem = estimate_training_memory(entry.params, method=method, seq_len=seq_len, batch_size=batch,  # type: ignore[arg-type]
-                                   gradient_checkpointing=False, lm_head=entry.model_type_class != "encoder",
-                                   device="cuda" if hw.device == "cuda" else "cpu")
+                                   gradient_checkpointing=checkpointing, device="cuda" if hw.device == "cuda" else "cpu",
+                                   **model_shape(entry))
     per_example = min(seq_len, PADDING_FACTOR * avg_tokens) if avg_tokens else seq_len * 0.5
     # An encoder's input embedding is a table lookup: it holds parameters but does no matmul per token.
     lookup = (entry.vocab_size or 0) * (entry.hidden_size or 0) if entry.model_type_class == "encoder" else 0
     took = estimate_training_time(max(entry.params - lookup, entry.params // 4), int(examples * per_example * epochs),
-                                  method=method, hardware=hw, gradient_checkpointing=False)  # type: ignore[arg-type]
+                                  method=method, hardware=hw, gradient_checkpointing=checkpointing)  # type: ignore[arg-type]
     return {"model_id": entry.id, "memory_gb": round(mem.total_gb, 2), "fits": fits(mem, hw),
             "breakdown": mem.breakdown, "seconds": round(took.seconds, 1), "time": took.describe(),
             "hardware": hw.describe()}
@@ -163,18 +169,18 @@ def start_finetune(services: Services, session: Session, **kwargs: Any) -> Resul
     report = inspect_classification(confine(cfg.data.path), eval_fraction=cfg.data.eval_fraction)
     if not report.ok:
         raise DataError("The dataset has problems to fix first: " + "; ".join(report.errors))
+    adjusted: list[str] = []
+    if entry is not None:
+        cfg, adjusted = fit_to_machine(cfg, entry)
     est = _estimate(cfg.model.name, cfg.data.max_length, cfg.train.batch_size, "qlora",
                     examples=report.train_rows, epochs=cfg.train.epochs,
-                    avg_tokens=report.avg_words * TOKENS_PER_WORD + 2)
-    if not est["fits"]:
-        raise TunewiseError(f"{cfg.model.name} needs about {est['memory_gb']} GB to train, more than "
-                            f"{est['hardware']} offers. Pick a smaller model or lower batch_size/max_length.")
+                    avg_tokens=report.avg_words * TOKENS_PER_WORD + 2, checkpointing=cfg.train.gradient_checkpointing)
     check_available(entry)
     plan = {"model": cfg.model.name, "dataset": cfg.data.path, "task": cfg.task, "epochs": cfg.train.epochs,
             "learning_rate": cfg.train.learning_rate, "batch_size": cfg.train.batch_size,
             "max_length": cfg.data.max_length, "quantization": f"{cfg.quantization.bits}-bit {cfg.quantization.quant_type}",
             "lora_r": cfg.lora.r, "train_rows": report.train_rows, "eval_rows": report.eval_rows,
-            "memory_gb": est["memory_gb"], "time": est["time"]}
+            "memory_gb": est["memory_gb"], "time": est["time"], "adjusted_to_fit": adjusted}
     if session.take_confirmed(cfg):
         job = services.runner.submit(cfg, owner=session.owner)
         session.last_job_id = job.id
@@ -187,7 +193,42 @@ def start_finetune(services: Services, session: Session, **kwargs: Any) -> Resul
             f"- {plan['epochs']:g} epochs, learning rate {plan['learning_rate']:g}, batch {plan['batch_size']}, "
             f"max {plan['max_length']} tokens\n"
             f"- estimated peak memory {plan['memory_gb']} GB, time {plan['time']}")
+    if adjusted:
+        text += "\n- adjusted so it fits this machine: " + "; ".join(adjusted)
     return text, {"status": "needs_confirmation", "plan": plan}
+
+
+def fit_to_machine(cfg: Any, entry: Any) -> tuple[Any, list[str]]:
+    """Change batch / accumulation / checkpointing / length until the plan fits this machine.
+
+    Returns:
+        The (possibly) adjusted config and the changes in words (empty when it fit as it was).
+
+    Raises:
+        TunewiseError: When nothing makes it fit, naming the need and the machine.
+    """
+    from catalog.estimate import estimate_training_memory, fit_plan, memory_budget_gb
+    from catalog.hardware import detect_hardware
+
+    hw = detect_hardware()
+    method = "qlora" if cfg.quantization.bits == 4 else "lora"
+    fit = fit_plan(entry.params, hw, method=method, seq_len=cfg.data.max_length, batch_size=cfg.train.batch_size,
+                   gradient_accumulation=cfg.train.gradient_accumulation, lora_rank=cfg.lora.r,
+                   gradient_checkpointing=cfg.train.gradient_checkpointing, **model_shape(entry))
+    if fit is None:
+        smallest = estimate_training_memory(entry.params, method=method, seq_len=128, batch_size=1,  # type: ignore[arg-type]
+                                            lora_rank=cfg.lora.r, gradient_checkpointing=True,
+                                            device="cuda" if hw.device == "cuda" else "cpu", **model_shape(entry))
+        raise TunewiseError(f"{entry.id} does not fit here even with batch 1, 128 tokens and gradient "
+                            f"checkpointing: it needs about {smallest.total_gb:.1f} GB and {hw.describe()} allows "
+                            f"{memory_budget_gb(hw):.1f} GB for training. Pick a smaller model from the catalog.")
+    if not fit.changes:
+        return cfg, []
+    data = cfg.model_dump()
+    data["train"].update(batch_size=fit.batch_size, gradient_accumulation=fit.gradient_accumulation,
+                         gradient_checkpointing=fit.gradient_checkpointing)
+    data["data"]["max_length"] = fit.seq_len
+    return type(cfg).model_validate(data), fit.changes
 
 
 def check_model_for(model: str, task: str) -> Any:

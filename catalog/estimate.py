@@ -347,3 +347,74 @@ def format_duration(seconds: float) -> str:
     if seconds < 48 * 3600:
         return f"{seconds / 3600:.1f} hours"
     return f"{seconds / 86400:.1f} days"
+
+
+class PlanFit(BaseModel):
+    """Settings that make a training plan fit the machine, and what changed to get there."""
+
+    batch_size: int
+    gradient_accumulation: int
+    gradient_checkpointing: bool
+    seq_len: int
+    estimate: MemoryEstimate
+    changes: list[str] = Field(description="What was changed, in words; empty when the plan fits as it is.")
+
+
+def fit_plan(params: int, hardware: Hardware, *, method: Method = "qlora", seq_len: int = 512,
+             batch_size: int = 8, gradient_accumulation: int = 1, lora_rank: int = 16,
+             gradient_checkpointing: bool = False, min_seq_len: int = 128, **shape: object) -> PlanFit | None:
+    """Adjust a plan until its estimated peak fits ``hardware``, keeping the effective batch.
+
+    Tries, in order of cost to the result: gradient checkpointing (slower, same maths), then halving
+    the per-step batch while doubling gradient accumulation (same effective batch), then halving the
+    sequence length down to ``min_seq_len`` (truncates long examples).
+
+    Args:
+        params: Total parameter count.
+        hardware: The machine to fit.
+        method: ``qlora``, ``lora`` or ``full``.
+        seq_len: Planned tokens per example.
+        batch_size: Planned examples per step.
+        gradient_accumulation: Planned accumulation steps.
+        lora_rank: LoRA rank.
+        gradient_checkpointing: Whether the plan already recomputes activations.
+        min_seq_len: Shortest sequence length worth proposing.
+        **shape: ``hidden_size``, ``num_layers``, ``vocab_size``, ``lm_head`` for the estimator.
+
+    Returns:
+        The first fitting settings (``changes`` empty if nothing had to change), or None when even the
+        smallest setting does not fit.
+    """
+    device: Device = "cuda" if hardware.device == "cuda" else "cpu"
+
+    def estimate(batch: int, checkpointing: bool, seq: int) -> MemoryEstimate:
+        return estimate_training_memory(params, method=method, seq_len=seq, batch_size=batch, lora_rank=lora_rank,
+                                        gradient_checkpointing=checkpointing, device=device, **shape)  # type: ignore[arg-type]
+
+    batch, accumulation, checkpointing, seq = batch_size, gradient_accumulation, gradient_checkpointing, seq_len
+    changes: list[str] = []
+    est = estimate(batch, checkpointing, seq)
+    if fits(est, hardware):
+        return PlanFit(batch_size=batch, gradient_accumulation=accumulation, gradient_checkpointing=checkpointing,
+                       seq_len=seq, estimate=est, changes=changes)
+    if not checkpointing:
+        checkpointing = True
+        changes.append("gradient checkpointing on (about 30 % slower, same result)")
+        est = estimate(batch, checkpointing, seq)
+    start_batch = batch
+    while not fits(est, hardware) and batch > 1:
+        batch, accumulation = batch // 2, accumulation * 2
+        est = estimate(batch, checkpointing, seq)
+    if batch != start_batch:
+        changes.append(f"batch {start_batch} -> {batch} per step with gradient accumulation {accumulation} "
+                       "(same effective batch)")
+    start_seq = seq
+    while not fits(est, hardware) and seq // 2 >= min_seq_len:
+        seq //= 2
+        est = estimate(batch, checkpointing, seq)
+    if seq != start_seq:
+        changes.append(f"max length {start_seq} -> {seq} tokens (longer examples are truncated)")
+    if not fits(est, hardware):
+        return None
+    return PlanFit(batch_size=batch, gradient_accumulation=accumulation, gradient_checkpointing=checkpointing,
+                   seq_len=seq, estimate=est, changes=changes)

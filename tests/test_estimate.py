@@ -7,6 +7,7 @@ import pytest
 from catalog.estimate import (
     estimate_training_memory,
     estimate_training_time,
+    fit_plan,
     fits,
     format_duration,
     guess_shape,
@@ -229,3 +230,30 @@ def test_catalog_entries_are_estimated_with_their_real_shape() -> None:
     minilm = get_model("sentence-transformers/all-MiniLM-L6-v2")
     small = estimate_for_entry(minilm, CPU, seq_len=4096)
     assert small.total_gb < 1.5 and fits(small, CPU)
+
+
+def _machine(ram_gb: float) -> Hardware:
+    return Hardware(device="cpu", cpu_count=2, ram_gb=ram_gb)
+
+
+def test_fit_plan_keeps_a_plan_that_fits() -> None:
+    fit = fit_plan(22_700_000, _machine(24), seq_len=128, batch_size=16, hidden_size=384, num_layers=6,
+                   vocab_size=30_522, lm_head=False)
+    assert fit is not None and fit.changes == [] and fit.batch_size == 16
+
+
+def test_fit_plan_trades_batch_for_accumulation_and_keeps_the_effective_batch() -> None:
+    # a 554M model at 16 x 512 tokens needs more than 70 % of 6 GB on a CPU, even with checkpointing
+    shape = {"hidden_size": 1536, "num_layers": 16, "vocab_size": 32_000}
+    assert estimate_training_memory(553_698_816, seq_len=512, batch_size=16, gradient_checkpointing=True,
+                                    device="cpu", **shape).total_gb > 6 * 0.7
+    fit = fit_plan(553_698_816, _machine(6), seq_len=512, batch_size=16, **shape)
+    assert fit is not None
+    assert fit.gradient_checkpointing and fit.estimate.total_gb <= 6 * 0.7
+    assert fit.batch_size < 16 and fit.batch_size * fit.gradient_accumulation == 16
+    assert fit.seq_len == 512
+    assert len(fit.changes) == 2 and "accumulation" in fit.changes[1]
+
+
+def test_fit_plan_gives_up_when_nothing_fits() -> None:
+    assert fit_plan(70_000_000_000, _machine(8), seq_len=512, batch_size=8) is None

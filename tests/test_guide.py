@@ -16,6 +16,7 @@ from assistant.session import Services, Session, is_confirmation
 from assistant.settings import Settings
 from assistant.tools import make_tools
 from catalog import load_catalog
+from catalog.hardware import Hardware
 from finetune.config import RunConfig
 from finetune.runner import JobRunner
 
@@ -251,16 +252,34 @@ def test_inspect_dataset_reports_problems_with_row_numbers(services: Services, w
     assert "rows 2" in str(message.content) and "rows 3" in str(message.content)
 
 
-def test_start_finetune_refuses_a_model_that_does_not_fit(services: Services, tickets_csv: Path) -> None:
-    biggest = max(load_catalog().models, key=lambda m: m.params)
-    assert biggest.params > 10e9
+def test_start_finetune_refuses_a_model_that_does_not_fit(services: Services, tickets_csv: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import catalog.hardware
+
+    monkeypatch.setattr(catalog.hardware, "detect_hardware", lambda: Hardware(device="cpu", cpu_count=2, ram_gb=4))
+    biggest = max(load_catalog().for_task("text-classification"), key=lambda m: m.params)
+    assert biggest.params > 1e9
     message = _call(_tools(services, services.session())["start_finetune"], model_id=biggest.id,
                     dataset="data.csv", batch_size=256, max_length=2048)
     content = str(message.content)
-    assert content.startswith("Error:") and biggest.id in content
+    assert content.startswith("Error:") and biggest.id in content and "does not fit here" in content
     match = re.search(r"needs about ([\d.]+) GB", content)
-    assert match and float(match.group(1)) > 100
+    assert match and float(match.group(1)) > 4 * 0.7
     assert services.runner.list() == []
+
+
+def test_start_finetune_adjusts_a_plan_to_fit_and_says_so(services: Services, tickets_csv: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import catalog.hardware
+
+    monkeypatch.setattr(catalog.hardware, "detect_hardware", lambda: Hardware(device="cpu", cpu_count=2, ram_gb=4))
+    message = _call(_tools(services, services.session())["start_finetune"], model_id=MINILM, dataset="data.csv",
+                    batch_size=512, max_length=512)
+    plan = message.artifact["plan"]
+    assert message.artifact["status"] == "needs_confirmation"
+    assert plan["adjusted_to_fit"] and plan["memory_gb"] <= 4 * 0.7
+    assert plan["batch_size"] < 512
+    assert "adjusted so it fits this machine" in str(message.content)
 
 
 def test_start_finetune_needs_the_users_own_confirmation(services: Services, tickets_csv: Path) -> None:
