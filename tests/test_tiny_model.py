@@ -65,3 +65,11 @@ def test_comparing_a_tiny_model_job_says_it_is_not_real_quality(tiny_setup: tupl
     services = Services(runner=runner)
     text, artifact = compare(services, services.session(), job_id=job.id)
     assert TINY_NOTE in text and artifact["note"] == TINY_NOTE
+
+
+def test_tiny_bert_tokenizer_knows_its_words(tmp_path: Path) -> None:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bert(tmp_path / "tb"))
+    ids = tokenizer("my card charge was twice")["input_ids"]
+    assert tokenizer.unk_token_id not in ids and len(ids) == 7
