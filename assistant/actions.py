@@ -92,19 +92,17 @@ def search_catalog(services: Services, session: Session, **kwargs: Any) -> Resul
 
 
 def inspect_dataset(services: Services, session: Session, **kwargs: Any) -> Result:
-    """Validate a dataset and report its columns, labels, split and problems."""
-    from finetune.data import inspect_classification
+    """Validate a dataset of any task: format, task, column roles, labels, lengths and every problem."""
+    from finetune.data import inspect_data
     from finetune.workspace import confine
 
     args = InspectDatasetArgs(**kwargs)
-    path = confine(args.path)
-    report = inspect_classification(path)
+    report = inspect_data(confine(args.path), task=args.task, columns=args.columns or None)
     if args.path not in session.datasets:
         session.datasets.append(args.path)
-    artifact = {"path": args.path, "ok": report.ok, "rows": report.rows, "labels": report.label_counts,
-                "text_column": report.text_column, "label_column": report.label_column,
-                "train_rows": report.train_rows, "eval_rows": report.eval_rows,
-                "errors": report.errors, "warnings": report.warnings, "task": "text-classification"}
+    if report.task:
+        session.last_task = session.last_task or report.task
+    artifact = {"path": args.path, **report.to_dict()}
     head = f"`{args.path}` is ready for training." if report.ok else f"`{args.path}` has problems to fix first."
     return head + "\n" + report.to_markdown(), artifact
 

@@ -3,7 +3,7 @@
     tunewise ui [--host H] [--port P] [--share]
     tunewise advise "<task description>" [--data FILE] [--json]
     tunewise catalog [--task T] [--language L] [--license permissive] [--max-params N] [--json]
-    tunewise data check FILE [--text-column C] [--label-column C] [--json]
+    tunewise data check FILE [--task T] [--column ROLE=NAME ...] [--max-length N] [--json]
     tunewise train [CONFIG.yaml] [--model M] [--data FILE] [--epochs N] [--detach]
     tunewise jobs list|show|cancel|resume|logs [ID] [--json]
     tunewise compare JOB [--limit N] [--json]
@@ -17,7 +17,8 @@ import logging
 import sys
 from typing import Any
 
-from finetune.errors import TunewiseError
+from catalog.schema import TASKS
+from finetune.errors import ConfigError, TunewiseError
 
 
 def _version() -> str:
@@ -56,11 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     data = sub.add_parser("data", help="check a dataset")
     data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
-    check = data_sub.add_parser("check", help="validate a dataset and report every problem")
-    check.add_argument("file")
-    check.add_argument("--text-column")
-    check.add_argument("--label-column")
-    check.add_argument("--json", action="store_true")
+    check = data_sub.add_parser("check", help="validate a dataset and report every problem (exit 0 usable, 2 not)")
+    check.add_argument("file", help="CSV, TSV, JSON, JSON lines, Parquet, CoNLL file or a save_to_disk folder")
+    check.add_argument("--task", choices=list(TASKS), help="the task (inferred from the columns when left out)")
+    check.add_argument("--column", action="append", default=[], metavar="ROLE=NAME",
+                       help="map a column to a role, e.g. --column text=body --column label=intent (repeatable)")
+    check.add_argument("--text-column", help="shorthand for --column text=NAME")
+    check.add_argument("--label-column", help="shorthand for --column label=NAME")
+    check.add_argument("--max-length", type=int, help="token limit to count truncated rows against")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
 
     train = sub.add_parser("train", help="fine-tune from a config file and/or flags")
     train.add_argument("config", nargs="?", help="run config YAML (e.g. a job folder's config.yaml)")
@@ -102,6 +107,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug: say so in one line, keep the traceback for -v
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        print(f"internal error (a bug in tunewise, please report it): {type(exc).__name__}: {exc}"
+              + ("" if args.verbose else " — run with -v for the details"), file=sys.stderr)
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        return 1
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -151,17 +165,40 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_columns(pairs: list[str]) -> dict[str, str]:
+    """``["text=body", "label=intent"]`` -> ``{"text": "body", "label": "intent"}``.
+
+    Raises:
+        ConfigError: A pair without ``=`` or with an empty side.
+    """
+    columns: dict[str, str] = {}
+    for pair in pairs:
+        role, sep, name = pair.partition("=")
+        if not sep or not role.strip() or not name.strip():
+            raise ConfigError(f"--column '{pair}' is not ROLE=NAME; write e.g. --column text=body.")
+        columns[role.strip()] = name.strip()
+    return columns
+
+
 def cmd_data(args: argparse.Namespace) -> int:
-    """Validate a dataset; exit 1 when it has blocking problems."""
-    from finetune.data import inspect_classification
+    """Validate a dataset: exit 0 when it is usable, 2 when it is not."""
+    from finetune.data import inspect_data
     from finetune.workspace import confine
 
-    report = inspect_classification(confine(args.file), text_column=args.text_column, label_column=args.label_column)
-    if args.json:
-        print(json.dumps(report.__dict__, indent=2, default=str))
-    else:
-        print(report.to_markdown())
-    return 0 if report.ok else 1
+    columns = parse_columns(args.column)
+    columns.update({k: v for k, v in (("text", args.text_column), ("label", args.label_column)) if v})
+    try:
+        report = inspect_data(confine(args.file), task=args.task, columns=columns or None, max_length=args.max_length)
+    except TunewiseError as exc:
+        if not args.json:
+            raise
+        print(json.dumps({"ok": False, "task": args.task, "format": None, "rows": 0, "columns": [], "labels": {},
+                          "problems": [{"row": None, "field": None, "message": str(exc),
+                                        "fix": "See the message: the file cannot be read as it is."}],
+                          "warnings": []}, indent=2))
+        return 2
+    print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if args.json else report.to_markdown())
+    return 0 if report.ok else 2
 
 
 def _train_config(args: argparse.Namespace) -> Any:

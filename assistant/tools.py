@@ -44,6 +44,10 @@ class InspectDatasetArgs(BaseModel):
     """Arguments of ``inspect_dataset``."""
 
     path: str = Field(min_length=1, max_length=500, description="Dataset path in the workspace, or an example name.")
+    task: TaskName | None = Field(None, description="The task, when the columns do not make it clear.")
+    columns: dict[str, str] | None = Field(
+        None, description="Column roles the file's names do not make clear, e.g. {'text': 'body', 'label': 'intent'}."
+    )
 
 
 class EstimateArgs(BaseModel):

@@ -62,7 +62,15 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
                 table = gr.Dataframe(interactive=False, wrap=True, elem_id="tw-catalog")
             with gr.Tab("Data", id="data"):
                 upload = gr.File(label="Upload a dataset", file_types=UPLOAD_TYPES, type="filepath")
-                report = gr.Markdown("Upload a CSV with a text and a label column (or TSV, JSON lines, Parquet).")
+                with gr.Row():
+                    data_task = gr.Dropdown(label="Task", choices=["auto-detect", *TASKS], value="auto-detect",
+                                            scale=1, elem_id="tw-data-task")
+                    data_roles = gr.Textbox(label="Column roles (optional)", placeholder="text=body, label=intent",
+                                            scale=2, elem_id="tw-data-roles")
+                    recheck = gr.Button("Re-check", scale=1, elem_id="tw-data-recheck")
+                report = gr.Markdown("Upload data for any of the six tasks: CSV, TSV, JSON, JSON lines, Parquet or "
+                                     "CoNLL. The task and the columns are detected; override them above.",
+                                     elem_id="tw-data-report")
                 preview = gr.Dataframe(label="Preview (first 20 rows)", interactive=False, wrap=True)
                 uploaded = gr.State("")
                 use = gr.Button("Ask the assistant about this file")
@@ -102,7 +110,9 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
         for control in (task, lic, size, fits):
             control.change(h.catalog, inputs=[task, lic, size, fits], outputs=table)
         demo.load(h.catalog, inputs=[task, lic, size, fits], outputs=table)
-        upload.upload(h.upload, inputs=[upload, session_id], outputs=[report, preview, uploaded])
+        upload.upload(h.upload, inputs=[upload, session_id, data_task, data_roles],
+                      outputs=[report, preview, uploaded])
+        recheck.click(h.recheck, inputs=[uploaded, data_task, data_roles], outputs=[report, preview])
         use.click(lambda p: f"check {p}" if p else "", inputs=uploaded, outputs=box).then(h.chat, **chat_io)
         jobs_out = [jobs_table, job_pick, job_detail, loss_plot, eval_plot, logs]
         timer.tick(h.jobs, inputs=[session_id, job_pick], outputs=jobs_out, show_progress="hidden")

@@ -16,7 +16,26 @@ from finetune.errors import TunewiseError
 
 log = logging.getLogger(__name__)
 JOB_COLUMNS = ["id", "status", "task", "model", "progress", "loss", "created"]
-UPLOAD_TYPES = [".csv", ".tsv", ".json", ".jsonl", ".parquet"]
+def parse_roles(text: str) -> dict[str, str]:
+    """``"text=body, label=intent"`` -> ``{"text": "body", "label": "intent"}``.
+
+    Raises:
+        ConfigError: A part that is not ROLE=COLUMN.
+    """
+    from finetune.errors import ConfigError
+
+    roles: dict[str, str] = {}
+    for part in (p.strip() for p in (text or "").replace(";", ",").split(",")):
+        if not part:
+            continue
+        role, sep, column = part.partition("=")
+        if not sep or not role.strip() or not column.strip():
+            raise ConfigError(f"'{part}' is not ROLE=COLUMN; write e.g. text=body, label=intent.")
+        roles[role.strip()] = column.strip()
+    return roles
+
+
+UPLOAD_TYPES = [".csv", ".tsv", ".json", ".jsonl", ".parquet", ".conll", ".txt"]
 
 
 def tool_step(name: str, args: dict[str, Any], call_id: str) -> dict[str, Any]:
@@ -86,29 +105,45 @@ class Handlers:
         return session.id, to_chat(list(messages), [])
 
     # -- data ------------------------------------------------------------------------------------
-    def upload(self, file_path: str | None, session_id: str) -> tuple[str, Any, str]:
+    def upload(self, file_path: str | None, session_id: str, task: str = "auto-detect",
+               roles: str = "") -> tuple[str, Any, str]:
         """Copy an upload into the session's workspace folder and validate it."""
-        from finetune.data import inspect_classification, read_table
         from finetune.workspace import safe_name, uploads_dir, workspace_root
 
         if not file_path:
-            return "Upload a CSV, TSV, JSON, JSON lines or Parquet file.", None, ""
+            return "Upload a CSV, TSV, JSON, JSON lines, Parquet or CoNLL file.", None, ""
         session = self.services.session(session_id)
         src = Path(file_path)
         if src.suffix.lower() not in UPLOAD_TYPES:
-            return f"❌ `{src.name}`: unsupported type. Use {', '.join(UPLOAD_TYPES)}.", None, ""
+            return f"Problem: `{src.name}` has an unsupported type. Use {', '.join(UPLOAD_TYPES)}.", None, ""
         dest = uploads_dir(session.owner) / safe_name(src.name)
         shutil.copyfile(src, dest)
         rel = str(dest.relative_to(workspace_root()))
-        try:
-            report = inspect_classification(dest)
-            preview = read_table(dest).head(20)
-        except TunewiseError as exc:
-            return f"❌ {exc}", None, rel
+        text, preview = self._check(rel, task, roles)
         if rel not in session.datasets:
             session.datasets.append(rel)
-        head = "✅ Ready for training." if report.ok else "❌ Fix these problems, then upload again."
-        return f"{head} Saved as `{rel}`.\n\n{report.to_markdown()}", preview, rel
+        return text, preview, rel
+
+    def recheck(self, rel: str, task: str, roles: str) -> tuple[str, Any]:
+        """Validate the uploaded file again with the task and column roles the user chose."""
+        if not rel:
+            return "Upload a file first.", None
+        return self._check(rel, task, roles)
+
+    @staticmethod
+    def _check(rel: str, task: str, roles: str) -> tuple[str, Any]:
+        from finetune.data import inspect_data, preview_records
+        from finetune.workspace import confine
+
+        try:
+            columns = parse_roles(roles)
+            path = confine(rel)
+            report = inspect_data(path, task=None if task in ("", "auto-detect") else task, columns=columns or None)
+            preview = preview_records(path)
+        except TunewiseError as exc:
+            return f"Problem: {exc}", None
+        head = "Ready for training." if report.ok else "Fix these problems, then upload again (or re-check)."
+        return f"**{head}** Saved as `{rel}`.\n\n{report.to_markdown()}", preview
 
     # -- catalog ---------------------------------------------------------------------------------
     def catalog(self, task: str, license_kind: str, max_params_m: float, fits_only: bool) -> Any:

@@ -63,9 +63,40 @@ def test_data_check_example_and_bad_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("text,label\nhello,a\n,b\nworld,\n", encoding="utf-8")
     out = tunewise("data", "check", "bad.csv", home=tmp_path)
-    assert out.returncode == 1
-    assert "rows 2" in out.stdout and "rows 3" in out.stdout
+    assert out.returncode == 2
+    assert "Row 2, field 'text'" in out.stdout and "Row 3, field 'label'" in out.stdout
     assert "Traceback" not in out.stdout + out.stderr
+
+
+def test_data_check_json_has_the_documented_keys_and_exit_codes(tmp_path: Path) -> None:
+    bad = tmp_path / "ner.jsonl"
+    bad.write_text('{"tokens": ["Anna", "rides"], "ner_tags": ["B-PER", "O"]}\n'
+                   '{"tokens": ["Bob"], "ner_tags": ["B-PER", "O"]}\n{broken\n', encoding="utf-8")
+    out = tunewise("data", "check", "ner.jsonl", "--json", home=tmp_path)
+    assert out.returncode == 2, out.stderr
+    report = json.loads(out.stdout)
+    assert {"ok", "task", "format", "rows", "columns", "labels", "problems", "warnings"} <= set(report)
+    assert report["ok"] is False and report["task"] == "token-classification" and report["format"] == "jsonl"
+    assert all(set(p) == {"row", "field", "message", "fix"} for p in report["problems"])
+    assert {(p["row"], p["field"]) for p in report["problems"]} >= {(2, "ner_tags"), (3, None)}
+    good = tunewise("data", "check", "examples/qa_handbook.jsonl", "--json", home=tmp_path)
+    assert good.returncode == 0 and json.loads(good.stdout)["task"] == "question-answering"
+
+
+def test_data_check_overrides_and_unreadable_files(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text("body,intent\n" + "".join(f"text {i},{'ab'[i % 2]}\n" for i in range(20)),
+                                    encoding="utf-8")
+    out = tunewise("data", "check", "t.csv", "--json", "--column", "text=body", "--column", "label=intnt",
+                   home=tmp_path)
+    assert out.returncode == 2
+    problem = json.loads(out.stdout)["problems"][0]
+    assert problem["field"] == "intnt" and "Did you mean 'intent'" in problem["fix"]
+    forced = tunewise("data", "check", "t.csv", "--task", "summarization", home=tmp_path)
+    assert forced.returncode == 2 and "does not look like summarization data" in forced.stdout
+    (tmp_path / "blob.csv").write_bytes(bytes(range(256)) * 8)
+    blob = tunewise("data", "check", "blob.csv", "--json", home=tmp_path)
+    assert blob.returncode == 2 and "binary" in json.loads(blob.stdout)["problems"][0]["message"]
+    assert "Traceback" not in blob.stdout + blob.stderr
 
 
 def test_path_outside_workspace_is_refused(tmp_path: Path) -> None:

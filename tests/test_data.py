@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from finetune.data import inspect_classification, load_classification, read_table
+from finetune.data import inspect_classification, load_classification, preview_records
 from finetune.errors import DataError, PathError
 from finetune.workspace import EXAMPLES_DIR, confine
 
@@ -43,7 +42,7 @@ def _write(path: Path, kind: str, records: list[dict[str, str]]) -> Path:
 @pytest.mark.parametrize("kind", ["csv", "tsv", "jsonl", "json", "parquet"])
 def test_every_supported_format_loads_the_same_table(tmp_path: Path, kind: str) -> None:
     path = _write(tmp_path / f"tickets.{kind}", kind, RECORDS)
-    df = read_table(path)
+    df = preview_records(path)
     assert list(df.columns) == ["text", "label"]
     assert df.to_dict("records") == RECORDS
     report = inspect_classification(path)
@@ -55,7 +54,7 @@ def test_every_supported_format_loads_the_same_table(tmp_path: Path, kind: str) 
 def test_json_object_holding_a_list_of_records(tmp_path: Path) -> None:
     path = tmp_path / "wrapped.json"
     path.write_text(json.dumps({"version": 1, "data": RECORDS}), encoding="utf-8")
-    assert read_table(path).to_dict("records") == RECORDS
+    assert preview_records(path).to_dict("records") == RECORDS
 
 
 def test_columns_are_inferred_from_common_names(tmp_path: Path) -> None:
@@ -95,15 +94,13 @@ def test_no_label_column_is_an_error_naming_the_columns(tmp_path: Path) -> None:
     path.write_text("text\nhello there\nbye now\n", encoding="utf-8")
     report = inspect_classification(path)
     assert not report.ok
-    assert any("No label column" in e and "text" in e for e in report.errors)
+    assert any("needs a text column and a label column" in e and "columns are text" in e for e in report.errors)
 
 
 def test_empty_file_is_a_clear_data_error(tmp_path: Path) -> None:
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
     with pytest.raises(DataError, match="empty.csv is empty"):
-        read_table(path)
-    with pytest.raises(DataError, match="is empty"):
         inspect_classification(path)
 
 
@@ -112,8 +109,8 @@ def test_header_only_file_reports_no_rows(tmp_path: Path) -> None:
     path.write_text("text,label\n", encoding="utf-8")
     report = inspect_classification(path)
     assert report.rows == 0
-    assert report.errors == ["The file has a header but no rows. Add labelled examples, one per row."]
-    with pytest.raises(DataError, match="header but no rows"):
+    assert report.errors == ["The file has a header but no data rows. Fix: Add examples, one per row (or line)."]
+    with pytest.raises(DataError, match="header but no data rows"):
         load_classification(path)
 
 
@@ -121,37 +118,48 @@ def test_header_only_file_reports_no_rows(tmp_path: Path) -> None:
 def test_binary_file_is_refused(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + bytes(range(256)))
+    with pytest.raises(DataError, match="ZIP archive or an Excel"):
+        inspect_classification(path)
+    path.write_bytes(b"text,label\n" + bytes(range(256)) * 4)
     with pytest.raises(DataError, match="looks like a binary file"):
-        read_table(path)
+        inspect_classification(path)
 
 
 def test_corrupt_parquet_is_a_data_error(tmp_path: Path) -> None:
     path = tmp_path / "bad.parquet"
     path.write_bytes(b"this is not parquet at all")
-    with pytest.raises(DataError, match="could not be parsed as PARQUET"):
-        read_table(path)
+    with pytest.raises(DataError, match="not a readable Parquet file"):
+        inspect_classification(path)
 
 
-def test_malformed_json_lines_are_a_data_error(tmp_path: Path) -> None:
+def test_malformed_json_lines_are_reported_by_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"text": "ok", "label": "a"}\n{not json\n', encoding="utf-8")
-    with pytest.raises(DataError, match="could not be parsed as JSONL"):
-        read_table(path)
+    report = inspect_classification(path)
+    assert any(e.startswith("Row 2: Line 2 is not valid JSON") for e in report.errors)
+    with pytest.raises(DataError, match="Line 2 is not valid JSON"):
+        load_classification(path)
 
 
-@pytest.mark.parametrize("suffix", [".xlsx", ".txt.gz", ".pdf", ""])
-def test_unsupported_suffix_names_the_supported_ones(tmp_path: Path, suffix: str) -> None:
+@pytest.mark.parametrize("suffix", [".dat", ".txt", ""])
+def test_unknown_suffix_is_read_by_its_content(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"tickets{suffix}"
-    path.write_text("text,label\na,b\n", encoding="utf-8")
+    path.write_text("text,label\nmy card was charged twice,billing\nwhere is the parcel,delivery\n", encoding="utf-8")
+    assert preview_records(path).to_dict("records")[1] == {"text": "where is the parcel", "label": "delivery"}
+
+
+def test_unrecognisable_content_names_the_supported_formats(tmp_path: Path) -> None:
+    path = tmp_path / "notes.dat"
+    path.write_text("just some prose\nwithout any structure\n", encoding="utf-8")
     with pytest.raises(DataError) as info:
-        read_table(path)
-    assert "unsupported file type" in str(info.value)
-    assert "CSV" in str(info.value) and "Parquet" in str(info.value)
+        inspect_classification(path)
+    assert "cannot tell the format" in str(info.value)
+    assert ".csv" in str(info.value) and ".parquet" in str(info.value)
 
 
 def test_missing_file_is_a_data_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="not found"):
-        read_table(tmp_path / "absent.csv")
+        inspect_classification(tmp_path / "absent.csv")
 
 
 def test_empty_texts_and_missing_labels_are_all_reported_with_row_numbers(tmp_path: Path) -> None:
@@ -169,11 +177,13 @@ def test_empty_texts_and_missing_labels_are_all_reported_with_row_numbers(tmp_pa
     )
     report = inspect_classification(path)
     assert not report.ok
-    assert "Empty text in rows 2, 4." in report.errors[0]
-    assert "Missing label in rows 3, 6." in report.errors[1]
+    assert report.full is not None
+    empty = [(p.row, p.field) for p in report.full.problems if "is empty" in p.message]
+    assert sorted(empty) == [(2, "text"), (3, "label"), (4, "text"), (6, "label")]
     with pytest.raises(DataError) as info:
         load_classification(path)
-    assert "rows 2, 4" in str(info.value) and "rows 3, 6" in str(info.value)
+    for row in (2, 3, 4, 6):
+        assert f"Row {row}, field" in str(info.value)
 
 
 def test_long_lists_of_bad_rows_are_shortened(tmp_path: Path) -> None:
@@ -181,8 +191,9 @@ def test_long_lists_of_bad_rows_are_shortened(tmp_path: Path) -> None:
     path = tmp_path / "many.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = inspect_classification(path)
-    missing = next(e for e in report.errors if e.startswith("Missing label"))
-    assert "rows 1, 3, 5," in missing and "and 10 more" in missing
+    missing = [e for e in report.errors if "The label is empty" in e]
+    assert len(missing) == 20 and missing[0].startswith("Row 1, field 'label'") and missing[1].startswith("Row 3,")
+    assert any(e.startswith("Field 'label': ... and 10 more rows") for e in report.errors)
 
 
 def test_a_single_label_is_an_error(tmp_path: Path) -> None:
@@ -223,8 +234,8 @@ def test_bad_split_values_and_test_only_labels_are_errors(tmp_path: Path) -> Non
     rows[0]["split"] = "later"
     rows.append({"text": "a brand new problem", "label": "privacy", "split": "test"})
     report = inspect_classification(_write(tmp_path / "s.csv", "csv", rows))
-    assert any("Split value is not train/test in rows 1." in e for e in report.errors)
-    assert any("Labels only in the test rows" in e and "privacy" in e for e in report.errors)
+    assert any("Unknown split value 'later' in rows 1." in e for e in report.errors)
+    assert any("Labels only in the held-out rows" in e and "privacy" in e for e in report.errors)
 
 
 def test_no_split_gives_a_stratified_held_out_part(tmp_path: Path) -> None:
@@ -243,35 +254,35 @@ def test_eval_rows_duplicating_train_rows_are_dropped_with_a_warning(tmp_path: P
     assert len(data.eval_texts) == 4
     assert rows[1]["text"] not in data.eval_texts
     leak = next(w for w in data.report.warnings if "held-out rows also appear in train" in w)
-    assert leak.startswith("2 held-out rows") and "rows 7, 8" in leak
+    assert leak.startswith("Row 7, field 'split': 2 held-out rows") and "rows 7, 8" in leak
     assert data.report.eval_rows == 4
 
 
-def test_cp1252_csv_loads(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_cp1252_csv_loads(tmp_path: Path) -> None:
     path = tmp_path / "excel.csv"
     text = "text,label\nCafé crème – “great” service,feedback\nnaïve résumé of my €12 charge,billing\n"
     path.write_bytes(text.encode("cp1252"))
-    with caplog.at_level(logging.WARNING, logger="finetune.data"):
-        df = read_table(path)
+    df = preview_records(path)
     assert df["text"].tolist() == ["Café crème – “great” service", "naïve résumé of my €12 charge"]
-    assert "cp1252" in caplog.text
+    report = inspect_classification(path)
+    assert any("read as cp1252" in w and w.startswith("Row 2:") for w in report.warnings)
 
 
 def test_utf8_bom_is_stripped_from_the_header(tmp_path: Path) -> None:
     path = tmp_path / "bom.csv"
     path.write_bytes("text,label\nhello,a\nbye,b\n".encode("utf-8-sig"))
-    assert list(read_table(path).columns) == ["text", "label"]
+    assert list(preview_records(path).columns) == ["text", "label"]
 
 
 def test_values_are_strings_and_missing_cells_empty(tmp_path: Path) -> None:
     path = tmp_path / "na.csv"
     path.write_text("text,label\nNA,1\nnull,2\n", encoding="utf-8")
-    assert read_table(path).to_dict("records") == [{"text": "NA", "label": "1"}, {"text": "null", "label": "2"}]
+    assert preview_records(path).to_dict("records") == [{"text": "NA", "label": "1"}, {"text": "null", "label": "2"}]
 
 
 @pytest.mark.skipif(not MRPC.is_file(), reason="shared real-format samples are not present")
 def test_real_mrpc_file_keeps_embedded_quotes() -> None:
-    df = read_table(MRPC)
+    df = preview_records(MRPC)
     assert list(df.columns) == ["label", "sentence1", "sentence2"]
     assert len(df) == 6
     assert set(df["label"]) == {"equivalent", "not_equivalent"}

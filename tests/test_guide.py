@@ -249,7 +249,17 @@ def test_inspect_dataset_reports_problems_with_row_numbers(services: Services, w
     (workspace / "holes.csv").write_text("text,label\nhello,a\n,b\nbye,\nok,a\n", encoding="utf-8")
     message = _call(_tools(services, services.session())["inspect_dataset"], path="holes.csv")
     assert message.artifact["ok"] is False
-    assert "rows 2" in str(message.content) and "rows 3" in str(message.content)
+    assert "Row 2, field 'text'" in str(message.content) and "Row 3, field 'label'" in str(message.content)
+    assert {(p["row"], p["field"]) for p in message.artifact["problems"]} == {(2, "text"), (3, "label")}
+
+
+def test_inspect_dataset_takes_a_task_and_column_roles(services: Services, workspace: Path) -> None:
+    rows = "".join(f"incident {i} long report of what happened,short summary {i}\n" for i in range(12))
+    (workspace / "notes.csv").write_text("report,gist\n" + rows, encoding="utf-8")
+    tool = _tools(services, services.session())["inspect_dataset"]
+    message = _call(tool, path="notes.csv", task="summarization", columns={"document": "report", "summary": "gist"})
+    assert message.artifact["ok"] is True and message.artifact["task"] == "summarization"
+    assert message.artifact["roles"] == {"document": "report", "summary": "gist"}
 
 
 def test_start_finetune_refuses_a_model_that_does_not_fit(services: Services, tickets_csv: Path,

@@ -61,7 +61,24 @@ def test_bad_upload_gets_a_clear_report(page: object, app_server: dict, tmp_path
     page.locator("input[type=file]").first.set_input_files(str(bad))  # type: ignore[attr-defined]
     page.get_by_text("Fix these problems").wait_for(timeout=60_000)  # type: ignore[attr-defined]
     body = page.locator("body").inner_text()  # type: ignore[attr-defined]
-    assert "Empty text in rows 2" in body
-    assert "Missing label in rows 3" in body
+    assert "Row 2, field 'message': The text is empty." in body
+    assert "Row 3, field 'intent': The label is empty." in body
     assert "Traceback" not in body
     assert (app_server["home"] / "uploads" / "local" / "tickets.csv").is_file()
+
+
+def test_conll_upload_is_detected_and_roles_can_be_overridden(page: object, app_server: dict,  # type: ignore[no-untyped-def]
+                                                              tmp_path) -> None:
+    conll = tmp_path / "parts.conll"
+    sentences = [("Replace the Bosch chain", "O O B-BRAND B-PART"), ("Anna fixed it in Berlin", "B-PER O O O B-LOC")]
+    conll.write_text("\n\n".join("\n".join(f"{w} {t}" for w, t in zip(s.split(), tags.split(), strict=True))
+                                 for s, tags in sentences * 3) + "\n", encoding="utf-8")
+    page.get_by_role("tab", name="Data").click()  # type: ignore[attr-defined]
+    page.locator("input[type=file]").first.set_input_files(str(conll))  # type: ignore[attr-defined]
+    page.get_by_text("Ready for training.").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    report = page.locator("#tw-data-report").inner_text()  # type: ignore[attr-defined]
+    assert "token-classification" in report and "6 rows" in report and "PART" in report
+    page.locator("#tw-data-roles textarea, #tw-data-roles input").first.fill("text=words")  # type: ignore[attr-defined]
+    page.locator("#tw-data-recheck").click()  # type: ignore[attr-defined]
+    page.get_by_text("The text column 'words' is not in the file.").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    assert "Traceback" not in page.locator("body").inner_text()  # type: ignore[attr-defined]

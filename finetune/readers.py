@@ -1,0 +1,474 @@
+"""Read dataset files as users find them, into raw records with the line each came from.
+
+Formats: CSV, TSV, JSON (a list of records, an object holding one, or SQuAD's nested
+``data/paragraphs/qas``), JSON lines, Parquet, CoNLL-style whitespace columns (blank lines between
+sentences), and a folder written by ``datasets.save_to_disk``. Text files are decoded as UTF-8 (with or
+without BOM) or UTF-16 (BOM); other encodings are accepted with a warning when the decoding is
+unambiguous. Everything that goes wrong is reported as a :class:`Problem` with its line, not raised,
+so a file can be fixed once; only a file that cannot be read at all raises :class:`DataError`.
+
+Records stream from :func:`iter_records`; the size limit (``TUNEWISE_MAX_DATA_MB``, default 1024)
+stops files that would not fit a laptop before anything is read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from finetune.errors import DataError
+
+SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+            ".parquet": "parquet", ".pq": "parquet", ".conll": "conll", ".conllu": "conll", ".iob": "conll",
+            ".bio": "conll", ".txt": "text"}
+FORMATS = ("csv", "tsv", "json", "jsonl", "parquet", "conll", "datasets")
+DEFAULT_MAX_MB = 1024
+SNIFF_BYTES = 64 * 1024
+LABEL_FILE_NAMES = ("labels.txt", "label_list.txt", "tags.txt", "label_names.txt", "classes.txt")
+SPLIT_FILE_STEMS = {"train": "train", "training": "train", "dev": "validation", "valid": "validation",
+                    "validation": "validation", "val": "validation", "eval": "validation", "test": "test"}
+MAGIC = ((b"PK\x03\x04", "a ZIP archive or an Excel/Word file (.xlsx/.docx); export the sheet as CSV"),
+         (b"%PDF", "a PDF document; export the table as CSV"),
+         (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+         (b"\x1f\x8b", "a gzip archive; unpack it first"),
+         (b"\xd0\xcf\x11\xe0", "an old Excel/Word file (.xls/.doc); export the sheet as CSV"),
+         (b"SQLite format 3", "an SQLite database; export the table as CSV"))
+
+
+@dataclass
+class Problem:
+    """One thing wrong with a dataset: where, what, and how to fix it."""
+
+    row: int | None
+    field: str | None
+    message: str
+    fix: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form used by ``tunewise data check --json``."""
+        return {"row": self.row, "field": self.field, "message": self.message, "fix": self.fix}
+
+    def __str__(self) -> str:
+        where = f"Row {self.row}" if self.row is not None else ""
+        where += f", field '{self.field}'" if self.field and where else (f"Field '{self.field}'" if self.field else "")
+        return f"{where + ': ' if where else ''}{self.message} Fix: {self.fix}"
+
+
+@dataclass
+class RawData:
+    """What reading found: the format, and notes that apply to the whole file."""
+
+    path: Path
+    format: str
+    encoding: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    label_names: list[str] | None = None
+    """Names of integer labels/tags, from a labels file beside the data or ``datasets`` features."""
+    label_field: str | None = None
+    """The field whose integers ``label_names`` name."""
+
+
+def max_bytes() -> int:
+    """The size limit for a dataset file, from ``TUNEWISE_MAX_DATA_MB`` (default 1024 MB)."""
+    raw = os.environ.get("TUNEWISE_MAX_DATA_MB", "")
+    try:
+        return int(float(raw) * 2**20) if raw.strip() else DEFAULT_MAX_MB * 2**20
+    except ValueError:
+        return DEFAULT_MAX_MB * 2**20
+
+
+def open_data(path: str | Path) -> tuple[RawData, Iterator[tuple[int, dict[str, Any]]]]:
+    """Open a dataset file or ``save_to_disk`` folder and stream its records.
+
+    Args:
+        path: The file or folder (already confined to the workspace by the caller).
+
+    Returns:
+        ``(raw, records)``: ``raw`` describes the file and collects problems while ``records`` is
+        consumed; ``records`` yields ``(line or row number, record dict)``.
+
+    Raises:
+        DataError: When the file is missing, empty, binary, over the size limit or of an unknown kind.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return _open_folder(path)
+    if not path.is_file():
+        raise DataError(f"{path.name}: file not found.")
+    size = path.stat().st_size
+    if size == 0:
+        raise DataError(f"{path.name} is empty (0 bytes). Upload the file again, with a header row and some rows.")
+    if size > max_bytes():
+        raise DataError(f"{path.name} is {size / 2**20:.0f} MB, over the {max_bytes() / 2**20:.0f} MB limit. Sample "
+                        "it down, or raise the limit with TUNEWISE_MAX_DATA_MB if this machine has the memory.")
+    head = path.read_bytes()[:SNIFF_BYTES]
+    kind = SUFFIXES.get(path.suffix.lower())
+    if head.startswith(b"PAR1"):
+        kind = "parquet"
+    if kind != "parquet":
+        _refuse_binary(path, head)
+    if kind is None or kind == "text":
+        kind = _sniff_kind(path, head)
+    raw = RawData(path=path, format=kind, label_names=_label_file(path))
+    if kind == "parquet":
+        return raw, _parquet_records(path)
+    text = _decode(path, raw)
+    readers = {"csv": _delimited_records, "tsv": _delimited_records, "jsonl": _jsonl_records,
+               "json": _json_records, "conll": _conll_records}
+    return raw, readers[kind](text, raw)
+
+
+def _refuse_binary(path: Path, head: bytes) -> None:
+    for magic, what in MAGIC:
+        if head.startswith(magic):
+            raise DataError(f"{path.name} is {what}, not a text dataset.")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return  # UTF-16 has NUL bytes by design
+    if b"\x00" in head or _control_share(head) > 0.1:
+        raise DataError(f"{path.name} looks like a binary file, not text. Export your data as CSV, JSON lines "
+                        "or Parquet.")
+
+
+def _control_share(data: bytes) -> float:
+    if not data:
+        return 0.0
+    controls = sum(1 for b in data if b < 32 and b not in (9, 10, 13))
+    return controls / len(data)
+
+
+def _sniff_kind(path: Path, head: bytes) -> str:
+    """Guess the format of a file without a telling extension from its first lines."""
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
+    if text.startswith("["):
+        return "json"
+    if text.startswith("{"):
+        first = text.split("\n", 1)[0].strip()
+        try:
+            json.loads(first)
+            return "jsonl"
+        except json.JSONDecodeError:
+            return "json"
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    if lines and all("\t" in ln for ln in lines[:10]):
+        # CoNLL: few columns, the last looks like a tag, and blank lines separate sentences
+        if "\n\n" in text or "\r\n\r\n" in text or lines[0].startswith("-DOCSTART-"):
+            return "conll"
+        return "tsv"
+    if lines and sum(_looks_like_conll_line(ln) for ln in lines) >= 0.8 * len(lines) and \
+            ("\n\n" in text or lines[0].startswith("-DOCSTART-")):
+        return "conll"
+    if lines and all("," in ln for ln in lines[:10]):
+        return "csv"
+    raise DataError(f"{path.name}: cannot tell the format of this file. Use a .csv, .tsv, .json, .jsonl, .parquet "
+                    "or CoNLL (.conll) file, or a folder saved with datasets' save_to_disk.")
+
+
+_TAG = re.compile(r"^(?:O|[BIESLU][-_][\w.$-]+|[\w.$-]+[-_][BIESLU]|\d+)$")
+
+
+def _looks_like_conll_line(line: str) -> bool:
+    parts = line.split()
+    return line.startswith("-DOCSTART-") or (2 <= len(parts) <= 10 and bool(_TAG.match(parts[-1])))
+
+
+def _decode(path: Path, raw: RawData) -> str:
+    """Decode a text file: UTF-8/UTF-16 by BOM, else UTF-8, else cp1252 / Latin-1 with a warning."""
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            raw.encoding = "utf-16"
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DataError(f"{path.name} starts with a UTF-16 byte-order mark but is not valid UTF-16. Save it "
+                            "again as UTF-8.") from None
+    try:
+        raw.encoding = "utf-8"
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad_at = exc.start
+    line = data[:bad_at].count(b"\n") + 1
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _control_share(text[:SNIFF_BYTES].encode("utf-8", errors="ignore")) > 0.01:
+            break
+        raw.encoding = encoding
+        raw.warnings.append(Problem(line, None, f"The file is not UTF-8 (first non-UTF-8 byte on line {line}); "
+                                    f"it was read as {encoding} (Windows Western European).",
+                                    "Check accented characters in the preview; save the file as UTF-8 to be "
+                                    "sure."))
+        return text
+    raise DataError(f"{path.name} is not UTF-8 (first bad byte on line {line}) and no other common encoding reads "
+                    "it cleanly. Save it as UTF-8 (in Excel: Save As > CSV UTF-8).")
+
+
+def _delimited_records(text: str, raw: RawData) -> Iterator[tuple[int, dict[str, Any]]]:
+    """CSV/TSV rows as dicts, numbered from 1 after the header.
+
+    TSV files of public datasets (GLUE, for one) contain unbalanced quote characters that are plain text;
+    such files are read without quote processing when that gives every line the header's field count.
+    """
+    sep = "," if raw.format == "csv" else "\t"
+    lines = text.splitlines()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if not lines:
+        raw.problems.append(Problem(None, None, "The file has no header and no rows.",
+                                    "Upload a file whose first line names the columns."))
+        return
+    quoting = csv.QUOTE_MINIMAL
+    if sep == "\t" or '"' in text:
+        width = len(lines[0].split(sep))
+        if sep == "\t" and all(len(ln.split(sep)) == width for ln in lines if ln.strip()):
+            quoting = csv.QUOTE_NONE
+    reader = csv.reader(io.StringIO(text.lstrip("\n\r")), delimiter=sep, quoting=quoting, strict=False)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except (csv.Error, StopIteration) as exc:
+        raw.problems.append(Problem(None, None, f"The header line cannot be read: {exc}.",
+                                    "Make the first line a list of column names."))
+        return
+    if quoting == csv.QUOTE_NONE:
+        header = [_unquote(h) for h in header]
+    empty = [i + 1 for i, h in enumerate(header) if not h]
+    if empty and len(header) > 1:
+        raw.warnings.append(Problem(None, None, f"Column(s) {', '.join(map(str, empty))} have no name; they are "
+                                    "called column_N.", "Name every column in the header."))
+    header = [h or f"column_{i + 1}" for i, h in enumerate(header)]
+    row = 0
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            row += 1
+            raw.problems.append(Problem(row, None, f"This row cannot be parsed ({exc}).",
+                                        "Check its quotes: a field with a comma or quote must be in double "
+                                        "quotes, with inner quotes doubled."))
+            continue
+        if not any(v.strip() for v in values):
+            continue
+        row += 1
+        if quoting == csv.QUOTE_NONE:
+            values = [_unquote(v) for v in values]
+        if len(values) != len(header):
+            raw.problems.append(Problem(row, None, f"This row has {len(values)} fields but the header has "
+                                        f"{len(header)}.", f"Give it exactly {len(header)} fields; quote any "
+                                        f"field that contains '{sep if sep != chr(9) else 'a tab'}'."))
+            values = (values + [""] * len(header))[:len(header)]
+        yield row, dict(zip(header, values, strict=True))
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1].replace('""', '"')
+    return value
+
+
+def _jsonl_records(text: str, raw: RawData) -> Iterator[tuple[int, dict[str, Any]]]:
+    """JSON lines; tolerant of blank lines, spaces around braces and a trailing comma."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip().rstrip(",")
+        if not stripped:
+            continue
+        try:
+            value = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raw.problems.append(Problem(number, None, f"Line {number} is not valid JSON ({exc.msg} at column "
+                                        f"{exc.colno}).", "Write one complete JSON object per line."))
+            continue
+        if not isinstance(value, dict):
+            raw.problems.append(Problem(number, None, f"Line {number} holds a JSON {type(value).__name__}, not an "
+                                        "object.", 'Write one object per line, like {"text": ..., "label": ...}.'))
+            continue
+        yield number, value
+
+
+def _json_records(text: str, raw: RawData) -> Iterator[tuple[int, dict[str, Any]]]:
+    """A JSON document: a list of records, an object holding one, or SQuAD's nested layout."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        if len(lines) > 1 and lines[0].strip().startswith("{"):
+            raw.format = "jsonl"  # many ".json" files in the wild are JSON lines
+            yield from _jsonl_records(text, raw)
+            return
+        raw.problems.append(Problem(exc.lineno, None, f"The file is not valid JSON ({exc.msg} at line {exc.lineno}, "
+                                    f"column {exc.colno}).", "Fix the JSON there, or save the data as JSON lines."))
+        return
+    if isinstance(data, dict) and _is_squad(data):
+        yield from _flatten_squad(data["data"])
+        return
+    if isinstance(data, dict):
+        lists = [(k, v) for k, v in data.items() if isinstance(v, list) and v and isinstance(v[0], dict)]
+        columnar = [k for k, v in data.items() if isinstance(v, list)]
+        if lists:
+            data = lists[0][1]
+        elif columnar and len({len(data[k]) for k in columnar}) == 1 and len(columnar) == len(data):
+            n = len(data[columnar[0]])  # {"text": [...], "label": [...]}: one list per column
+            data = [{k: data[k][i] for k in columnar} for i in range(n)]
+        else:
+            raw.problems.append(Problem(None, None, "The JSON object holds no list of records.",
+                                        'Use a list of objects, e.g. [{"text": ..., "label": ...}, ...], or JSON '
+                                        "lines."))
+            return
+    if not isinstance(data, list):
+        raw.problems.append(Problem(None, None, f"The JSON holds a {type(data).__name__}, not a list of records.",
+                                    "Use a list of objects, or JSON lines."))
+        return
+    for number, value in enumerate(data, start=1):
+        if isinstance(value, dict):
+            yield number, value
+        else:
+            raw.problems.append(Problem(number, None, f"Record {number} is a {type(value).__name__}, not an object.",
+                                        "Make every record a JSON object."))
+
+
+def _is_squad(data: dict[str, Any]) -> bool:
+    items = data.get("data")
+    return isinstance(items, list) and bool(items) and isinstance(items[0], dict) and "paragraphs" in items[0]
+
+
+def _flatten_squad(articles: list[Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """SQuAD v1/v2 nested JSON -> one flat record per question (numbered in file order)."""
+    number = 0
+    for article in articles:
+        if not isinstance(article, dict):
+            continue
+        for paragraph in article.get("paragraphs") or []:
+            if not isinstance(paragraph, dict):
+                continue
+            for qa in paragraph.get("qas") or []:
+                if not isinstance(qa, dict):
+                    continue
+                number += 1
+                answers = qa.get("answers") or []
+                if qa.get("is_impossible"):
+                    answers = []
+                texts = [a.get("text") for a in answers if isinstance(a, dict)]
+                starts = [a.get("answer_start") for a in answers if isinstance(a, dict)]
+                yield number, {"id": qa.get("id", str(number)), "title": article.get("title", ""),
+                               "context": paragraph.get("context"), "question": qa.get("question"),
+                               "answers": {"text": texts, "answer_start": starts}}
+
+
+def _conll_records(text: str, raw: RawData) -> Iterator[tuple[int, dict[str, Any]]]:
+    """CoNLL-style columns: one token per line, the tag in the last column, blank lines between sentences.
+
+    ``-DOCSTART-`` lines are skipped; ``#`` comment lines (CoNLL-U) are skipped. The record's number
+    is the line where its sentence starts.
+    """
+    tokens: list[str] = []
+    tags: list[str] = []
+    start = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("-DOCSTART-") or stripped.startswith("#"):
+            continue
+        if not stripped:
+            if tokens:
+                yield start, {"tokens": tokens, "tags": tags}
+            tokens, tags = [], []
+            continue
+        parts = stripped.split("\t") if "\t" in stripped else stripped.split()
+        if len(parts) < 2:
+            raw.problems.append(Problem(number, None, f"Line {number} has a token but no tag: '{stripped[:40]}'.",
+                                        "Give each token line a tag in its last column (O for none)."))
+            continue
+        if not tokens:
+            start = number
+        tokens.append(parts[0])
+        tags.append(parts[-1].strip())
+    if tokens:
+        yield start, {"tokens": tokens, "tags": tags}
+
+
+def _label_file(path: Path) -> list[str] | None:
+    """Tag or label names from a file beside the data (labels.txt etc.), one per line in id order."""
+    for name in LABEL_FILE_NAMES:
+        candidate = path.parent / name
+        if candidate.is_file() and candidate != path:
+            names = [ln.strip() for ln in candidate.read_text(encoding="utf-8", errors="replace").splitlines()]
+            names = [n for n in names if n]
+            if names:
+                return names
+    return None
+
+
+def _parquet_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Parquet rows in batches, so big files stream."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise DataError(f"{path.name} is not a readable Parquet file ({str(exc).splitlines()[0]}).") from None
+    number = 0
+    for batch in table.iter_batches(batch_size=4096):
+        for record in batch.to_pylist():
+            number += 1
+            yield number, record
+
+
+def _open_folder(path: Path) -> tuple[RawData, Iterator[tuple[int, dict[str, Any]]]]:
+    """A ``datasets.save_to_disk`` folder (Dataset or DatasetDict), or a folder of split files."""
+    if (path / "dataset_dict.json").is_file() or (path / "dataset_info.json").is_file() \
+            or (path / "state.json").is_file():
+        return _datasets_folder(path)
+    files = sorted(p for p in path.iterdir() if p.is_file() and p.name not in LABEL_FILE_NAMES
+                   and not p.name.startswith(".") and p.suffix.lower() in SUFFIXES)
+    split_files = [p for p in files if p.stem.lower() in SPLIT_FILE_STEMS]
+    if not split_files:
+        raise DataError(f"The folder {path.name} holds no dataset: expected a folder saved with datasets' "
+                        "save_to_disk, or files named train/validation/test (.csv, .jsonl, .conll, ...).")
+    opened = [(SPLIT_FILE_STEMS[p.stem.lower()], *open_data(p)) for p in split_files]
+    raw = RawData(path=path, format=opened[0][1].format)
+
+    def records() -> Iterator[tuple[int, dict[str, Any]]]:
+        number = 0
+        for split, part, rows in opened:
+            for _, record in rows:
+                number += 1
+                yield number, {**record, "split": split}
+            raw.problems += part.problems
+            raw.warnings += part.warnings
+            raw.label_names = raw.label_names or part.label_names
+
+    return raw, records()
+
+
+def _datasets_folder(path: Path) -> tuple[RawData, Iterator[tuple[int, dict[str, Any]]]]:
+    from datasets import ClassLabel, DatasetDict, List, Sequence, load_from_disk
+
+    try:
+        loaded = load_from_disk(str(path))
+    except Exception as exc:  # datasets raises FileNotFoundError, ValueError, ... for a damaged folder
+        raise DataError(f"{path.name} could not be opened as a datasets folder ({str(exc).splitlines()[0]}).") from None
+    parts = dict(loaded.items()) if isinstance(loaded, DatasetDict) else {"": loaded}
+    raw = RawData(path=path, format="datasets")
+    for name, feature in next(iter(parts.values())).features.items():
+        inner = feature.feature if isinstance(feature, List | Sequence) else feature
+        if isinstance(inner, ClassLabel):
+            raw.label_names, raw.label_field = list(inner.names), name
+            break
+
+    def records() -> Iterator[tuple[int, dict[str, Any]]]:
+        number = 0
+        for split, part in parts.items():
+            for record in part:
+                number += 1
+                yield number, ({**record, "split": SPLIT_FILE_STEMS.get(split, split)} if split else record)
+
+    return raw, records()
