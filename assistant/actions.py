@@ -23,7 +23,7 @@ from finetune.errors import DataError, JobError, TunewiseError
 EVIDENCE_ROWS = 300  # held-out rows scored for advice: enough for +-6 points at 95 %, a few seconds on a CPU
 MIN_PROBE_ROWS = 40  # below this a 10 % slice has too few examples per label to mean anything
 
-TOKENS_PER_WORD = 1.3  # English word-piece / BPE average
+HEAD_TASKS = ("text-classification", "token-classification", "question-answering")
 PADDING_FACTOR = 1.5  # padded batch length / mean example length with length-grouped batches
 
 TINY_NOTE = ("This job used a model outside the catalog (such as a tiny test model): its outputs show the "
@@ -46,19 +46,29 @@ def assess_task(services: Services, session: Session, **kwargs: Any) -> Result:
 
 
 def dataset_evidence(path: str) -> tuple[Any, Any]:
-    """Profile a classification dataset, score the zero-shot base on its held-out rows and run a
-    learning-curve probe (10/25/50 % of the training rows, extrapolated to all of them)."""
+    """Profile a dataset of any task; for classification also score the zero-shot base on its held-out
+    rows and run a learning-curve probe (10/25/50 % of the training rows, extrapolated to all of them).
+
+    Generative tasks get a profile only: measuring a base model by prompting needs a real generative
+    model, and none ships offline (the packaged model is an encoder).
+    """
     from assistant.advisor import DatasetProfile, Evidence
     from catalog import load_catalog
     from catalog.availability import resolve_model_path
-    from finetune.data import load_classification
+    from finetune.data import inspect_data, load_classification
     from finetune.evaluate import classification_metrics, learning_curve_probe, zero_shot_predict
     from finetune.workspace import confine
 
+    report = inspect_data(confine(path))
+    if not report.ok:
+        raise DataError(f"{path} has problems to fix before I can measure anything:\n"
+                        + "\n".join(f"- {p}" for p in report.problems[:10]))
+    if report.task != "text-classification":
+        profile = DatasetProfile(rows=report.rows, task=report.task, avg_tokens=report.lengths.get("mean"))
+        return profile, None
     data = load_classification(confine(path))
-    report = data.report
-    profile = DatasetProfile(rows=report.rows, task="text-classification", labels=report.label_counts,
-                             avg_tokens=round(report.avg_words * TOKENS_PER_WORD, 1))
+    profile = DatasetProfile(rows=report.rows, task="text-classification", labels=report.labels,
+                             avg_tokens=report.lengths.get("mean"))
     encoder = resolve_model_path(next(m for m in load_catalog().models if m.packaged))
     texts, refs = data.eval_texts[:EVIDENCE_ROWS], data.eval_labels[:EVIDENCE_ROWS]
     preds = zero_shot_predict(encoder, texts, data.labels)
@@ -155,29 +165,30 @@ def _estimate(model_id: str, seq_len: int, batch: int, method: str, *, examples:
 
 def start_finetune(services: Services, session: Session, **kwargs: Any) -> Result:
     """Start the plan the user confirmed; otherwise record it and ask for confirmation."""
-    from finetune.data import inspect_classification
+    from finetune.data import inspect_data
     from finetune.workspace import confine
 
     args = StartFinetuneArgs(**kwargs)
     cfg = plan_config(args)
-    if cfg.task != "text-classification":
-        raise TunewiseError(f"Fine-tuning for {cfg.task} is not available in this version yet; "
-                            "text-classification is. I can still advise and pick a model.")
     entry = check_model_for(cfg.model.name, cfg.task)
-    report = inspect_classification(confine(cfg.data.path), eval_fraction=cfg.data.eval_fraction)
+    report = inspect_data(confine(cfg.data.path), task=cfg.task, columns=cfg.data.columns or None,
+                          max_length=cfg.data.max_length)
     if not report.ok:
-        raise DataError("The dataset has problems to fix first: " + "; ".join(report.errors))
+        raise DataError("The dataset has problems to fix first: " + "; ".join(report.errors[:10]))
+    held = report.splits.get("test", 0) + report.splits.get("validation", 0)
+    held = held or round(report.rows * cfg.data.eval_fraction)
+    train_rows = report.rows - held
     adjusted: list[str] = []
     if entry is not None:
         cfg, adjusted = fit_to_machine(cfg, entry)
-    est = _estimate(cfg.model.name, cfg.data.max_length, cfg.train.batch_size, "qlora",
-                    examples=report.train_rows, epochs=cfg.train.epochs,
-                    avg_tokens=report.avg_words * TOKENS_PER_WORD + 2, checkpointing=cfg.train.gradient_checkpointing)
+    est = _estimate(cfg.model.name, cfg.data.max_length or 128, cfg.train.batch_size, "qlora",
+                    examples=train_rows, epochs=cfg.train.epochs, avg_tokens=report.lengths.get("mean"),
+                    checkpointing=cfg.train.gradient_checkpointing)
     check_available(entry)
     plan = {"model": cfg.model.name, "dataset": cfg.data.path, "task": cfg.task, "epochs": cfg.train.epochs,
             "learning_rate": cfg.train.learning_rate, "batch_size": cfg.train.batch_size,
             "max_length": cfg.data.max_length, "quantization": f"{cfg.quantization.bits}-bit {cfg.quantization.quant_type}",
-            "lora_r": cfg.lora.r, "train_rows": report.train_rows, "eval_rows": report.eval_rows,
+            "lora_r": cfg.lora.r, "train_rows": train_rows, "eval_rows": held,
             "memory_gb": est["memory_gb"], "time": est["time"], "adjusted_to_fit": adjusted}
     if session.take_confirmed(cfg):
         job = services.runner.submit(cfg, owner=session.owner)
@@ -186,7 +197,8 @@ def start_finetune(services: Services, session: Session, **kwargs: Any) -> Resul
                 "the Jobs tab.", {"status": "started", "job_id": job.id, "plan": plan})
     session.propose(cfg)
     text = ("Plan ready (not started yet — it needs the user's confirmation):\n"
-            f"- model: {plan['model']} with QLoRA ({plan['quantization']} base, LoRA r={plan['lora_r']}, new head trained)\n"
+            f"- model: {plan['model']} with QLoRA ({plan['quantization']} base, LoRA r={plan['lora_r']}"
+            f"{', new head trained' if cfg.task in HEAD_TASKS else ''}) for {cfg.task}\n"
             f"- data: {plan['dataset']} — {plan['train_rows']} training rows, {plan['eval_rows']} held out\n"
             f"- {plan['epochs']:g} epochs, learning rate {plan['learning_rate']:g}, batch {plan['batch_size']}, "
             f"max {plan['max_length']} tokens\n"

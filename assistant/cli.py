@@ -4,7 +4,8 @@
     tunewise advise "<task description>" [--data FILE] [--json]
     tunewise catalog [--task T] [--language L] [--license permissive] [--max-params N] [--json]
     tunewise data check FILE [--task T] [--column ROLE=NAME ...] [--max-length N] [--json]
-    tunewise train [CONFIG.yaml] [--model M] [--data FILE] [--epochs N] [--detach]
+    tunewise train [CONFIG.yaml] [--model M] [--task T] [--data FILE] [--max-steps N] [--epochs N]
+                   [--output DIR] [--no-quantize] [--detach]
     tunewise jobs list|show|cancel|resume|logs [ID] [--json]
     tunewise compare JOB [--limit N] [--json]
 """
@@ -15,6 +16,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from catalog.schema import TASKS
@@ -70,10 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="fine-tune from a config file and/or flags")
     train.add_argument("config", nargs="?", help="run config YAML (e.g. a job folder's config.yaml)")
     train.add_argument("--model", help="catalog id, Hub id or model folder")
-    train.add_argument("--data", help="dataset file")
+    train.add_argument("--task", choices=list(TASKS), help="the task (default: the config's)")
+    train.add_argument("--data", help="dataset file or folder")
+    train.add_argument("--column", action="append", default=[], metavar="ROLE=NAME",
+                       help="map a column to a role (repeatable)")
     train.add_argument("--epochs", type=float)
+    train.add_argument("--max-steps", type=int, help="stop after N optimizer steps")
     train.add_argument("--learning-rate", type=float)
     train.add_argument("--batch-size", type=int)
+    train.add_argument("--max-length", type=int, help="tokens per example")
+    train.add_argument("--output", help="job folder (new or empty, inside the workspace)")
+    train.add_argument("--no-quantize", action="store_true", help="plain LoRA on a 32-bit base instead of QLoRA")
     train.add_argument("--detach", action="store_true", help="print the job id and return at once")
 
     jobs = sub.add_parser("jobs", help="list, show, cancel, resume jobs or read their logs")
@@ -209,9 +218,20 @@ def _train_config(args: argparse.Namespace) -> Any:
     data["output"]["dir"] = None
     if args.model:
         data["model"]["name"] = args.model
+    if args.task and args.task != data["task"]:
+        data["task"] = args.task
+        data["data"]["max_length"] = None  # the new task's defaults, unless given below
+        data["train"]["learning_rate"] = None
     if args.data:
         data["data"]["path"] = args.data
-    for flag, key in (("epochs", "epochs"), ("learning_rate", "learning_rate"), ("batch_size", "batch_size")):
+    if args.column:
+        data["data"]["columns"] = parse_columns(args.column)
+    if args.max_length:
+        data["data"]["max_length"] = args.max_length
+    if args.no_quantize:
+        data["quantization"]["bits"] = 32
+    for flag, key in (("epochs", "epochs"), ("max_steps", "max_steps"), ("learning_rate", "learning_rate"),
+                      ("batch_size", "batch_size")):
         if getattr(args, flag) is not None:
             data["train"][key] = getattr(args, flag)
     return RunConfig.from_dict(data)
@@ -224,9 +244,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     from finetune.runner import JobRunner
 
     runner = JobRunner()
-    job = runner.submit(_train_config(args), owner="local")
-    print(job.id)
+    job = runner.submit(_train_config(args), owner="local", folder=Path(args.output) if args.output else None)
+    print(f"job {job.id}", file=sys.stderr)
     if args.detach:
+        print(job.folder)
         return 0
     bar = tqdm(total=100, unit="%", desc="training", bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}<{remaining}]")
     import time
@@ -241,11 +262,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         time.sleep(1.0)
     bar.close()
     final = runner.get(job.id)
-    print(f"{final.status}: {final.folder}" + (f" ({final.reason})" if final.reason else ""))
+    print(f"{final.status}" + (f": {final.reason}" if final.reason else ""), file=sys.stderr)
     if progress.metrics:
         from assistant.actions import metric_line
 
-        print(metric_line(progress.metrics))
+        print(metric_line(progress.metrics), file=sys.stderr)
+    print(final.folder)  # the last line: the job folder
     return 0 if final.status == "succeeded" else 1
 
 

@@ -8,7 +8,8 @@ from langchain_core.messages import AIMessage
 
 from assistant.offline_guide import EXAMPLE_DATA, Memory, call
 
-TRAINABLE_TASKS = ("text-classification",)
+TRAINABLE_TASKS = ("text-classification", "token-classification", "question-answering", "summarization",
+                   "translation", "chat")
 
 
 def pick_model(memory: Memory) -> str:
@@ -19,7 +20,7 @@ def pick_model(memory: Memory) -> str:
     from catalog.search import search_models
 
     catalog = load_catalog()
-    task = (memory.advice or {}).get("task") or "text-classification"
+    task = (memory.dataset or {}).get("task") or (memory.advice or {}).get("task") or "text-classification"
     for pick in (memory.advice or {}).get("models", []):
         entry = catalog.get(pick["id"])
         if entry is not None and task in entry.tasks and availability(entry) != "unavailable":
@@ -53,8 +54,8 @@ def _after_advice(args: dict, result: dict, content: str, memory: Memory, tools:
         return AIMessage(content=content + "\n\nIf you'd still like to test fine-tuning, upload labelled examples "
                          "in the **Data** tab and I'll measure the base model on them first.")
     if task not in TRAINABLE_TASKS:
-        return AIMessage(content=content + f"\n\nTraining for *{task.replace('-', ' ')}* is not available in this "
-                         "version of tunewise yet (text classification is); the models above are where I'd start.")
+        return AIMessage(content=content + f"\n\nTraining for *{task.replace('-', ' ')}* is not supported; the models "
+                         "above are where I'd start.")
     if memory.dataset and memory.dataset.get("ok"):
         return _propose(memory, tools, "Your dataset is ready, so here is a plan.")
     return AIMessage(content=content + "\n\n**Next:** upload your labelled data in the **Data** tab (CSV with a "

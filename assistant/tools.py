@@ -69,6 +69,7 @@ class StartFinetuneArgs(BaseModel):
     learning_rate: float | None = Field(None, gt=0, lt=1, description=field_help("train", "learning_rate"))
     batch_size: int | None = Field(None, ge=1, le=4096, description=field_help("train", "batch_size"))
     max_length: int | None = Field(None, ge=8, le=32768, description=field_help("data", "max_length"))
+    columns: dict[str, str] | None = Field(None, description=field_help("data", "columns"))
 
 
 class JobArgs(BaseModel):
@@ -141,6 +142,8 @@ def plan_config(args: StartFinetuneArgs) -> RunConfig:
                             "train": {}}
     if args.max_length is not None:
         data["data"]["max_length"] = args.max_length
+    if args.columns:
+        data["data"]["columns"] = dict(args.columns)
     for key in ("epochs", "learning_rate", "batch_size"):
         if getattr(args, key) is not None:
             data["train"][key] = getattr(args, key)

@@ -19,6 +19,15 @@ from finetune.errors import ConfigError
 
 TaskName = Task  # the task ids are the catalog's, shared by the advisor and the trainer
 
+TASK_MAX_LENGTH: dict[str, int] = {"text-classification": 128, "token-classification": 128,
+                                   "question-answering": 384, "summarization": 512, "translation": 128,
+                                   "chat": 1024}
+"""Default input length per task (``data.max_length`` when the config leaves it empty)."""
+TASK_LEARNING_RATE: dict[str, float] = {"text-classification": 1e-3, "token-classification": 1e-3,
+                                        "question-answering": 1e-3, "summarization": 5e-4, "translation": 5e-4,
+                                        "chat": 2e-4}
+"""Default LoRA learning rate per task: encoders with a new head take more than a chat LM's adapters."""
+
 
 class _Part(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -46,10 +55,21 @@ class DataConfig(_Part):
     split_column: str | None = Field(
         None, description="Column whose values 'train'/'test' fix the held-out split (inferred when empty)."
     )
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="Column roles the names do not make clear, e.g. {document: report, summary: gist}.",
+    )
     eval_fraction: float = Field(
         0.2, gt=0.0, lt=0.9, description="Share of rows held out for evaluation when the file has no split."
     )
-    max_length: int = Field(128, ge=8, le=32768, description="Maximum tokens per example; longer rows are cut.")
+    max_length: int | None = Field(
+        None, ge=8, le=32768, description="Maximum tokens per example (input); empty = the task's default."
+    )
+    max_target_length: int = Field(128, ge=4, le=8192, description="Maximum tokens of a generated target "
+                                   "(summary, translation).")
+    doc_stride: int = Field(128, ge=8, le=4096, description="QA: overlap between windows over a long context.")
+    source_lang: str | None = Field(None, description="Translation: source language code (inferred).")
+    target_lang: str | None = Field(None, description="Translation: target language code (inferred).")
     seed: int = Field(42, description="Seed of the train/eval split when the file has none.")
 
 
@@ -81,7 +101,9 @@ class TrainSettings(_Part):
 
     epochs: float = Field(4.0, gt=0.0, le=100.0, description="Passes over the training data.")
     max_steps: int = Field(-1, ge=-1, description="Stop after this many optimizer steps (-1 = use epochs).")
-    learning_rate: float = Field(1e-3, gt=0.0, lt=1.0, description="Peak learning rate of the adapters and head.")
+    learning_rate: float | None = Field(
+        None, gt=0.0, lt=1.0, description="Peak learning rate of the adapters and head; empty = the task's default."
+    )
     batch_size: int = Field(16, ge=1, le=4096, description="Examples per device per step.")
     gradient_accumulation: int = Field(1, ge=1, le=1024, description="Steps whose gradients are summed per update.")
     warmup_ratio: float = Field(0.06, ge=0.0, lt=1.0, description="Share of steps spent warming up the learning rate.")
@@ -90,6 +112,11 @@ class TrainSettings(_Part):
     gradient_checkpointing: bool = Field(False, description="Recompute activations to save memory (slower).")
     group_by_length: bool = Field(True, description="Batch examples of similar length to waste less padding.")
     logging_steps: int = Field(5, ge=1, description="Log loss every N steps (drives the live loss curve).")
+    eval_steps: int = Field(0, ge=0, description="Evaluate every N steps (0 = once per epoch).")
+    early_stopping_patience: int = Field(
+        0, ge=0, description="Stop after this many evaluations without improvement (0 = never stop early)."
+    )
+    packing: bool = Field(False, description="Chat: pack short conversations into full-length blocks.")
     save_steps: int = Field(50, ge=1, description="Write a resumable checkpoint every N steps.")
     seed: int = Field(42, description="Seed of initialisation and shuffling.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where to train; auto = CUDA when present.")
@@ -100,9 +127,12 @@ class EvalSettings(_Part):
 
     baseline: Literal["zero-shot", "none"] = Field(
         "zero-shot",
-        description="Baseline for the comparison: zero-shot embedding similarity to the label names.",
+        description="Baseline for the comparison: the untrained base (classification: embedding similarity to "
+        "the label names; generative tasks: the base model prompted the same way).",
     )
     max_examples: int = Field(2000, ge=1, description="Evaluate on at most this many held-out rows.")
+    max_new_tokens: int = Field(64, ge=1, le=4096, description="Generated tokens per answer (generative tasks).")
+    num_beams: int = Field(1, ge=1, le=16, description="Beam search width for generation (1 = greedy).")
 
 
 class OutputSettings(_Part):
@@ -125,6 +155,10 @@ class RunConfig(_Part):
 
     @model_validator(mode="after")
     def _check_combinations(self) -> RunConfig:
+        if self.data.max_length is None:
+            self.data.max_length = TASK_MAX_LENGTH[self.task]
+        if self.train.learning_rate is None:
+            self.train.learning_rate = TASK_LEARNING_RATE[self.task]
         problems = []
         if self.lora.method == "full" and self.quantization.bits in (4, 8):
             problems.append(
@@ -133,6 +167,9 @@ class RunConfig(_Part):
             )
         if self.lora.alpha < 1:
             problems.append("lora.alpha must be at least 1.")
+        if self.task == "question-answering" and self.data.doc_stride >= (self.data.max_length or 0):
+            problems.append(f"data.doc_stride ({self.data.doc_stride}) must be smaller than data.max_length "
+                            f"({self.data.max_length}): windows over a long context overlap by the stride.")
         if problems:
             raise ValueError(" ".join(problems))
         return self

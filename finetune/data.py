@@ -58,6 +58,9 @@ class ClassificationData:
     eval_labels: list[str]
     labels: list[str]
     report: ValidationReport
+    splits: dict[str, list[int]] = field(default_factory=dict)
+    """Record indices of each part (``finetune.prepare.save_splits`` writes them into the job folder)."""
+    seed: int = 42
 
 
 def _columns(text_column: str | None, label_column: str | None, split_column: str | None) -> dict[str, str]:
@@ -141,6 +144,8 @@ def load_classification(path: str | Path, *, text_column: str | None = None, lab
         eval_labels=[records[i]["label"] for i in held],
         labels=sorted({records[i]["label"] for i in train}),
         report=view,
+        splits=splits,
+        seed=seed,
     )
 
 

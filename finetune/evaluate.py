@@ -206,3 +206,108 @@ def learning_curve_probe(model_source: str, train_texts: Sequence[str], train_la
     return {"method": "logistic regression on frozen base-model embeddings", "points": points,
             "full_examples": len(train_texts),
             "projected_accuracy": None if projected is None else round(projected, 4)}
+
+
+# ------------------------------------------------------------------------------------------ task metrics
+
+def entity_metrics(references: Sequence[Sequence[str]], predictions: Sequence[Sequence[str]]) -> dict[str, float]:
+    """Entity-level precision, recall and F1 (seqeval, strict IOB2 spans) and token accuracy.
+
+    Raises:
+        ValueError: When the lists are empty or of different lengths.
+    """
+    from seqeval.metrics import f1_score, precision_score, recall_score
+
+    if len(references) != len(predictions) or not references:
+        raise ValueError("references and predictions must be non-empty and of equal length")
+    refs, preds = [list(r) for r in references], [list(p) for p in predictions]
+    tokens = sum(len(r) for r in refs)
+    correct = sum(a == b for r, p in zip(refs, preds, strict=True) for a, b in zip(r, p, strict=False))
+    return {"entity_f1": float(f1_score(refs, preds, zero_division=0)),
+            "entity_precision": float(precision_score(refs, preds, zero_division=0)),
+            "entity_recall": float(recall_score(refs, preds, zero_division=0)),
+            "token_accuracy": correct / max(1, tokens)}
+
+
+def _normalize_answer(text: str) -> list[str]:
+    """SQuAD's answer normalisation: lower case, no punctuation, no articles, single spaces."""
+    import re
+    import string
+
+    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return text.split()
+
+
+def squad_metrics(references: Sequence[Sequence[str]], predictions: Sequence[str]) -> dict[str, float]:
+    """SQuAD v2 exact match and token F1 (best over the reference answers; "" = no answer).
+
+    Args:
+        references: The acceptable answers of each question (empty for unanswerable).
+        predictions: The predicted answer text ("" for no answer).
+
+    Raises:
+        ValueError: When the lists are empty or of different lengths.
+    """
+    from collections import Counter
+
+    if len(references) != len(predictions) or not references:
+        raise ValueError("references and predictions must be non-empty and of equal length")
+    exact = f1 = 0.0
+    for answers, predicted in zip(references, predictions, strict=True):
+        golds = [a for a in answers if _normalize_answer(a)] or [""]
+        pred = _normalize_answer(predicted)
+        best_em = best_f1 = 0.0
+        for gold in golds:
+            ref = _normalize_answer(gold)
+            if not ref or not pred:
+                score = float(ref == pred)
+                best_em, best_f1 = max(best_em, score), max(best_f1, score)
+                continue
+            common = sum((Counter(ref) & Counter(pred)).values())
+            best_em = max(best_em, float(ref == pred))
+            if common:
+                precision, recall = common / len(pred), common / len(ref)
+                best_f1 = max(best_f1, 2 * precision * recall / (precision + recall))
+        exact += best_em
+        f1 += best_f1
+    n = len(references)
+    return {"exact_match": exact / n, "f1": f1 / n}
+
+
+def rouge_metrics(references: Sequence[str], predictions: Sequence[str]) -> dict[str, float]:
+    """Mean ROUGE-1/2/L F-measure (rouge-score, with stemming).
+
+    Raises:
+        ValueError: When the lists are empty or of different lengths.
+    """
+    from rouge_score import rouge_scorer
+
+    if len(references) != len(predictions) or not references:
+        raise ValueError("references and predictions must be non-empty and of equal length")
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+    totals = {"rouge1": 0.0, "rouge2": 0.0, "rougeL": 0.0}
+    for ref, pred in zip(references, predictions, strict=True):
+        for key, score in scorer.score(ref, pred).items():
+            totals[key] += score.fmeasure
+    return {key: value / len(references) for key, value in totals.items()}
+
+
+def translation_metrics(references: Sequence[str], predictions: Sequence[str]) -> dict[str, float]:
+    """Corpus BLEU and chrF (sacrebleu), both on a 0-100 scale.
+
+    Raises:
+        ValueError: When the lists are empty or of different lengths.
+    """
+    import sacrebleu
+
+    if len(references) != len(predictions) or not references:
+        raise ValueError("references and predictions must be non-empty and of equal length")
+    return {"bleu": float(sacrebleu.corpus_bleu(list(predictions), [list(references)]).score),
+            "chrf": float(sacrebleu.corpus_chrf(list(predictions), [list(references)]).score)}
+
+
+PRIMARY_METRIC = {"text-classification": "accuracy", "token-classification": "entity_f1",
+                  "question-answering": "f1", "summarization": "rougeL", "translation": "chrf",
+                  "chat": "rougeL"}
+"""The number a job is judged by, per task (its scale: 0-1, except chrF and BLEU on 0-100)."""

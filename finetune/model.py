@@ -19,11 +19,14 @@ log = logging.getLogger(__name__)
 
 #: Heads that task models add on top of a pretrained body; never quantized, always fully trained.
 NEW_HEAD_MODULES = ["classifier", "pooler", "score", "qa_outputs"]
+#: Never quantized: new heads, and the output projection of language models (transformers skips it by
+#: default, but only when no skip list is given; quantizing a tied lm_head breaks the forward pass).
+SKIP_QUANTIZATION = [*NEW_HEAD_MODULES, "lm_head"]
 #: LoRA targets by architecture, used when neither the config nor the catalog names them.
 DEFAULT_TARGETS = {
     "bert": ["query", "key", "value", "dense"],
-    "llama": ["q_proj", "k_proj", "v_proj", "o_proj"],
-    "t5": ["q", "k", "v", "o"],
+    "llama": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+    "t5": ["q", "k", "v", "o", "wi", "wo"],
 }
 
 
@@ -89,10 +92,10 @@ def quantization_config(cfg: RunConfig, device: str) -> Any:
             bnb_4bit_quant_type=q.quant_type,
             bnb_4bit_use_double_quant=q.double_quant,
             bnb_4bit_compute_dtype=compute_dtype(cfg, device),
-            llm_int8_skip_modules=NEW_HEAD_MODULES,
+            llm_int8_skip_modules=SKIP_QUANTIZATION,
         )
     if q.bits == 8:
-        return BitsAndBytesConfig(load_in_8bit=True, llm_int8_skip_modules=NEW_HEAD_MODULES)
+        return BitsAndBytesConfig(load_in_8bit=True, llm_int8_skip_modules=SKIP_QUANTIZATION)
     return None
 
 
@@ -124,94 +127,155 @@ def keep_cpu_4bit_trainable(model: Any) -> None:
             module.support_avx512bf16_for_cpu = False
 
 
-def load_classifier_for_training(cfg: RunConfig, labels: list[str]) -> tuple[Any, Any]:
-    """Load a sequence-classification model (4-bit base + LoRA + trainable head) and its tokenizer.
+#: How each task's model is built: transformers auto class, peft task type, head trained in full.
+HEADS: dict[str, tuple[str, str, list[str]]] = {
+    "seq-cls": ("AutoModelForSequenceClassification", "SEQ_CLS", ["classifier", "score"]),
+    "token-cls": ("AutoModelForTokenClassification", "TOKEN_CLS", ["classifier", "score"]),
+    "qa": ("AutoModelForQuestionAnswering", "QUESTION_ANS", ["qa_outputs"]),
+    "seq2seq": ("AutoModelForSeq2SeqLM", "SEQ_2_SEQ_LM", []),
+    "causal": ("AutoModelForCausalLM", "CAUSAL_LM", []),
+}
+LABELLED_KINDS = ("seq-cls", "token-cls")
 
-    Args:
-        cfg: The run config.
-        labels: The label names, in id order.
 
-    Returns:
-        ``(peft_model, tokenizer)``.
+def model_kind(task: str, source: str, *, revision: str | None = None, trust_remote_code: bool = False) -> str:
+    """The head a task needs on this model: generative tasks use seq2seq models as they are and
+    decoder-only models as chat models (the record becomes a prompt and an answer).
 
     Raises:
-        ModelError: When the model cannot be found or loaded.
+        ModelError: When the model's config cannot be read.
     """
-    import torch
-    from peft import LoraConfig, TaskType, get_peft_model, prepare_model_for_kbit_training
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    if task == "text-classification":
+        return "seq-cls"
+    if task == "token-classification":
+        return "token-cls"
+    if task == "question-answering":
+        return "qa"
+    if task == "chat":
+        return "causal"
+    from transformers import AutoConfig
 
-    source, entry = resolve_model_source(cfg.model.name)
-    device = pick_device(cfg.train.device)
+    try:
+        config = AutoConfig.from_pretrained(source, revision=revision, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"Could not read the config of '{source}': {str(exc).splitlines()[0]}") from None
+    return "seq2seq" if getattr(config, "is_encoder_decoder", False) else "causal"
+
+
+def _load(cfg: RunConfig, source: str, kind: str, labels: list[str] | None, device: str) -> tuple[Any, Any]:
+    import torch
+    import transformers
+
+    auto_class = getattr(transformers, HEADS[kind][0])
+    kwargs: dict[str, Any] = {"revision": cfg.model.revision, "trust_remote_code": cfg.model.trust_remote_code}
+    if kind in LABELLED_KINDS and labels is not None:
+        kwargs.update(num_labels=len(labels), id2label=dict(enumerate(labels)),
+                      label2id={lab: i for i, lab in enumerate(labels)})
     quant = quantization_config(cfg, device)
-    kwargs: dict[str, Any] = {
-        "num_labels": len(labels),
-        "id2label": dict(enumerate(labels)),
-        "label2id": {lab: i for i, lab in enumerate(labels)},
-        "revision": cfg.model.revision,
-        "trust_remote_code": cfg.model.trust_remote_code,
-    }
     if quant is not None:
         kwargs.update(quantization_config=quant, device_map=device)
     else:
         kwargs["dtype"] = torch.float32 if cfg.quantization.bits == 32 else compute_dtype(cfg, device)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source, revision=cfg.model.revision,
-                                                  trust_remote_code=cfg.model.trust_remote_code)
-        model = AutoModelForSequenceClassification.from_pretrained(source, **kwargs)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(source, revision=cfg.model.revision,
+                                                               trust_remote_code=cfg.model.trust_remote_code)
+        model = auto_class.from_pretrained(source, **kwargs)
     except OSError as exc:
         raise ModelError(
             f"Could not load '{cfg.model.name}': {str(exc).splitlines()[0]} "
             "Offline, use a packaged model (tunewise catalog) or a folder in the workspace."
         ) from None
+    except ValueError as exc:  # e.g. an architecture without this head
+        raise ModelError(f"'{cfg.model.name}' cannot be loaded for {cfg.task}: {str(exc).splitlines()[0]}") from None
     if quant is None:
         model.to(device)
+    if kind == "causal":
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        model.config.pad_token_id = tokenizer.pad_token_id
+    return model, tokenizer
+
+
+def load_for_training(cfg: RunConfig, labels: list[str] | None = None) -> tuple[Any, Any]:
+    """Load the task's model (4-bit base + LoRA + trainable head by default) and its tokenizer.
+
+    Args:
+        cfg: The run config.
+        labels: Class names or BIO tags in id order (classification and NER).
+
+    Returns:
+        ``(model, tokenizer)``; the model is a peft model unless ``lora.method`` is ``full``.
+
+    Raises:
+        ModelError: When the model cannot be found or loaded.
+    """
+    from peft import LoraConfig, TaskType, get_peft_model, prepare_model_for_kbit_training
+
+    source, entry = resolve_model_source(cfg.model.name)
+    device = pick_device(cfg.train.device)
+    kind = model_kind(cfg.task, source, revision=cfg.model.revision, trust_remote_code=cfg.model.trust_remote_code)
+    model, tokenizer = _load(cfg, source, kind, labels, device)
     if cfg.lora.method == "full":
         return model, tokenizer
-    if quant is not None:
+    if cfg.quantization.bits in (4, 8):
         keep_cpu_4bit_trainable(model)
-        model = prepare_model_for_kbit_training(
-            model, use_gradient_checkpointing=cfg.train.gradient_checkpointing
-        )
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=cfg.train.gradient_checkpointing)
+    elif cfg.train.gradient_checkpointing:
+        model.gradient_checkpointing_enable()
+        model.enable_input_require_grads()
     lora = LoraConfig(
-        task_type=TaskType.SEQ_CLS,
+        task_type=getattr(TaskType, HEADS[kind][1]),
         r=cfg.lora.r,
         lora_alpha=cfg.lora.alpha,
         lora_dropout=cfg.lora.dropout,
         target_modules=lora_targets(cfg, entry, model),
-        modules_to_save=["classifier", "score"],  # peft trains whichever head exists
+        modules_to_save=HEADS[kind][2] or None,  # peft trains whichever of the heads exists
     )
     return get_peft_model(model, lora), tokenizer
 
 
-def load_classifier_for_inference(job_dir: Path, cfg: RunConfig) -> tuple[Any, Any]:
-    """Load the 4-bit base with the job's trained adapter attached, in eval mode.
+def job_labels(job_dir: Path) -> list[str] | None:
+    """The label names a job trained with (labels.json), or None for tasks without labels."""
+    import json
+
+    path = job_dir / "labels.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def load_for_inference(job_dir: Path, cfg: RunConfig) -> tuple[Any, Any]:
+    """Load the base (quantized as in training) with the job's trained adapter attached, in eval mode.
+
+    Base outputs come from the same weights with ``model.disable_adapter()``, so side by side costs one
+    model's memory.
 
     Raises:
         ModelError: When the job has no saved adapter.
     """
     from peft import PeftModel
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     adapter = job_dir / "adapter"
     if not (adapter / "adapter_config.json").is_file():
         raise ModelError(f"Job folder {job_dir.name} has no trained adapter yet.")
     source, _ = resolve_model_source(cfg.model.name)
     device = pick_device(cfg.train.device)
-    import json
-
-    labels = json.loads((job_dir / "labels.json").read_text(encoding="utf-8"))
-    kwargs: dict[str, Any] = {
-        "num_labels": len(labels),
-        "id2label": dict(enumerate(labels)),
-        "label2id": {lab: i for i, lab in enumerate(labels)},
-        "trust_remote_code": cfg.model.trust_remote_code,
-    }
-    quant = quantization_config(cfg, device)
-    if quant is not None:
-        kwargs.update(quantization_config=quant, device_map=device)
-    model = AutoModelForSequenceClassification.from_pretrained(source, **kwargs)
+    kind = model_kind(cfg.task, source, revision=cfg.model.revision, trust_remote_code=cfg.model.trust_remote_code)
+    model, tokenizer = _load(cfg, source, kind, job_labels(job_dir), device)
     model = PeftModel.from_pretrained(model, str(adapter))
     model.eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(adapter) if (adapter / "tokenizer_config.json").exists() else source)
+    if (adapter / "tokenizer_config.json").exists():
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(str(adapter))
+        if kind == "causal" and tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer
+
+
+def load_classifier_for_training(cfg: RunConfig, labels: list[str]) -> tuple[Any, Any]:
+    """A sequence-classification model for training (see :func:`load_for_training`)."""
+    return load_for_training(cfg, labels)
+
+
+def load_classifier_for_inference(job_dir: Path, cfg: RunConfig) -> tuple[Any, Any]:
+    """A trained sequence-classification job for inference (see :func:`load_for_inference`)."""
+    return load_for_inference(job_dir, cfg)

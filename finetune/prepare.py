@@ -110,7 +110,7 @@ def split_records(records: Sequence[Mapping[str, Any]], *, task: str, eval_fract
     splits = {name: sorted(explicit[name] + carved[name]) for name in ("train", "validation", "test")}
     if not (test_fraction > 0 or explicit["test"]):
         del splits["test"]
-    if not splits["validation"] and eval_fraction > 0:
+    if not splits["validation"] and not splits.get("test") and eval_fraction > 0:
         log.warning("No validation rows: %d rows, every marked row is train or test, or every label is rare",
                     len(records))
     return splits

@@ -43,11 +43,28 @@ class JobRunner:
         self.reconcile()
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def submit(self, cfg: RunConfig, owner: str = "local") -> Job:
-        """Create a job folder with the resolved config, queue the job and start it if a slot is free."""
+    def submit(self, cfg: RunConfig, owner: str = "local", folder: Path | None = None) -> Job:
+        """Create a job folder with the resolved config, queue the job and start it if a slot is free.
+
+        Args:
+            cfg: The run config.
+            owner: The session or user the job belongs to.
+            folder: Where the job writes (inside the workspace, new or empty); default ``jobs/<id>``.
+
+        Raises:
+            PathError: When ``folder`` is outside the workspace or not empty.
+        """
         job_id = new_job_id()
-        folder = jobs_dir() / job_id
-        folder.mkdir(parents=True)
+        if folder is None:
+            folder = jobs_dir() / job_id
+        else:
+            from finetune.errors import PathError
+            from finetune.workspace import confine
+
+            folder = confine(folder, allow_examples=False, must_exist=False)
+            if folder.exists() and any(folder.iterdir()):
+                raise PathError(f"{folder.name} already holds files; give a new or empty folder for the job.")
+        folder.mkdir(parents=True, exist_ok=True)
         cfg = cfg.model_copy(deep=True)
         cfg.output.dir = str(folder)
         cfg.save(folder / "config.yaml")

@@ -1,14 +1,15 @@
 """Training entry point: ``python -m finetune.train config.yaml [--resume]``.
 
-Reads a ``RunConfig``, trains, evaluates base and tuned on the held-out split, and leaves a
-self-describing job folder::
+Reads a ``RunConfig`` for any of the six tasks (``finetune.recipes`` holds what differs per task),
+trains, evaluates base and tuned on the held-out split, and leaves a self-describing job folder::
 
     config.yaml        the resolved config (rerun with ``tunewise train config.yaml``)
     events.jsonl       append-only progress: start, log (loss, lr, throughput, ETA), eval, done/error
     checkpoints/       resumable Trainer checkpoints
     adapter/           the trained LoRA adapter + head + tokenizer (written atomically)
-    labels.json        label names in id order
+    labels.json        label names (classification) or BIO tags (NER) in id order
     metrics.json       base vs tuned held-out metrics
+    splits.json        the seed and the record indices of train / validation / test
     predictions.jsonl  held-out rows with reference, base and tuned predictions
 
 Exit codes: 0 succeeded, 3 cancelled (SIGTERM/SIGINT, after a checkpoint), 1 failed (the reason is
@@ -27,13 +28,14 @@ import sys
 import time
 import traceback
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from finetune.config import RunConfig
-from finetune.data import ClassificationData, load_classification
 from finetune.errors import TunewiseError
 from finetune.events import EventWriter
+from finetune.prepare import save_splits
 
 log = logging.getLogger(__name__)
 EXIT_CANCELLED = 3
@@ -51,46 +53,65 @@ def setup(config_path: Path) -> tuple[RunConfig, Path, EventWriter]:
     return cfg, job_dir, EventWriter(job_dir / "events.jsonl")
 
 
-def load_data(cfg: RunConfig) -> ClassificationData:
-    """Load and validate the dataset named by the config (paths confined to the workspace)."""
+@dataclass
+class RunData:
+    """The job's records split into train and held-out parts, with the label vocabulary."""
+
+    task: str
+    train: list[dict[str, Any]]
+    held_out: list[dict[str, Any]]
+    labels: list[str] | None
+    splits: dict[str, list[int]]
+    seed: int
+
+
+def load_run_data(cfg: RunConfig) -> RunData:
+    """Load, validate and split the dataset named by the config (paths confined to the workspace).
+
+    Raises:
+        DataError: Listing every problem in the file.
+    """
+    from finetune.data import load_data
+    from finetune.prepare import split_records
     from finetune.workspace import confine
 
-    if cfg.task != "text-classification":
-        raise TunewiseError(
-            f"Training for task '{cfg.task}' is not available in this version; text-classification is."
-        )
     d = cfg.data
-    return load_classification(confine(d.path), text_column=d.text_column, label_column=d.label_column,
-                               split_column=d.split_column, eval_fraction=d.eval_fraction, seed=d.seed)
+    columns = dict(d.columns)
+    columns.update({k: v for k, v in (("text", d.text_column), ("label", d.label_column), ("split", d.split_column))
+                    if v})
+    loaded = load_data(confine(d.path), task=cfg.task, columns=columns or None)
+    if cfg.task == "translation":
+        d.source_lang = d.source_lang or loaded.source_lang
+        d.target_lang = d.target_lang or loaded.target_lang
+    splits = split_records(loaded.records, task=cfg.task, eval_fraction=d.eval_fraction, seed=d.seed)
+    held = sorted(splits.get("validation", []) + splits.get("test", []))
+    if not held:
+        raise TunewiseError(f"{Path(d.path).name}: no rows could be held out for evaluation. Add examples, or mark "
+                            "some rows 'test' in a split column.")
+    train = [loaded.records[i] for i in splits["train"]]
+    labels: list[str] | None = None
+    if cfg.task == "text-classification":
+        labels = sorted({r["label"] for r in train})
+    elif cfg.task == "token-classification":
+        labels = loaded.label_names
+    return RunData(task=cfg.task, train=train, held_out=[loaded.records[i] for i in held], labels=labels,
+                   splits=splits, seed=d.seed)
 
 
-def tokenize(data: ClassificationData, tokenizer: Any, max_length: int) -> tuple[Any, Any]:
-    """Build tokenized train/eval ``datasets.Dataset`` objects (no padding: the collator pads)."""
-    from datasets import Dataset
-
-    label2id = {lab: i for i, lab in enumerate(data.labels)}
-
-    def build(texts: list[str], labels: list[str]) -> Any:
-        enc = tokenizer(texts, truncation=True, max_length=max_length)
-        return Dataset.from_dict({**enc, "labels": [label2id[lab] for lab in labels],
-                                  "length": [len(ids) for ids in enc["input_ids"]]})
-
-    eval_pairs = [(t, lab) for t, lab in zip(data.eval_texts, data.eval_labels, strict=True) if lab in label2id]
-    return build(data.train_texts, data.train_labels), build([t for t, _ in eval_pairs], [lab for _, lab in eval_pairs])
-
-
-def training_arguments(cfg: RunConfig, job_dir: Path, device: str) -> Any:
+def training_arguments(cfg: RunConfig, job_dir: Path, device: str, has_eval: bool) -> Any:
     """Map the config's train section onto transformers ``TrainingArguments``."""
     from transformers import TrainingArguments
 
     t = cfg.train
+    by_steps = t.eval_steps > 0
+    best = t.early_stopping_patience > 0 and has_eval
     return TrainingArguments(
         output_dir=str(job_dir / "checkpoints"),
         num_train_epochs=t.epochs,
         max_steps=t.max_steps,
         learning_rate=t.learning_rate,
         per_device_train_batch_size=t.batch_size,
-        per_device_eval_batch_size=max(t.batch_size, 32),
+        per_device_eval_batch_size=max(t.batch_size, 16),
         gradient_accumulation_steps=t.gradient_accumulation,
         warmup_steps=t.warmup_ratio,
         weight_decay=t.weight_decay,
@@ -99,10 +120,14 @@ def training_arguments(cfg: RunConfig, job_dir: Path, device: str) -> Any:
         train_sampling_strategy="group_by_length" if t.group_by_length else "random",
         logging_steps=t.logging_steps,
         logging_first_step=True,
-        eval_strategy="epoch",
+        eval_strategy=("steps" if by_steps else "epoch") if has_eval else "no",
+        eval_steps=t.eval_steps if by_steps else None,
         save_strategy="steps",
-        save_steps=t.save_steps,
+        save_steps=t.eval_steps if best and by_steps else t.save_steps,
         save_total_limit=2,
+        load_best_model_at_end=best,
+        metric_for_best_model="eval_loss" if best else None,
+        greater_is_better=False if best else None,
         seed=t.seed,
         use_cpu=device == "cpu",
         report_to="none",
@@ -112,50 +137,52 @@ def training_arguments(cfg: RunConfig, job_dir: Path, device: str) -> Any:
     )
 
 
-def compute_metrics_fn(labels: list[str]) -> Any:
-    """Metrics callback for the Trainer's periodic evaluation."""
-    from finetune.evaluate import classification_metrics
-
-    def compute(pred: Any) -> dict[str, float]:
-        predicted = pred.predictions.argmax(-1)
-        return classification_metrics([labels[i] for i in pred.label_ids], [labels[i] for i in predicted])
-
-    return compute
-
-
-def fit(cfg: RunConfig, job_dir: Path, events: EventWriter, data: ClassificationData, resume: bool) -> Any:
-    """Build model, tokenizer and Trainer, and train (resuming from the last checkpoint if asked)."""
-    from transformers import DataCollatorWithPadding, Trainer, set_seed
+def fit(cfg: RunConfig, job_dir: Path, events: EventWriter, data: RunData, resume: bool) -> Any:
+    """Build model, tokenizer, features and Trainer, and train (resuming from the last checkpoint if asked)."""
+    from transformers import EarlyStoppingCallback, Trainer, set_seed
 
     from finetune.callbacks import EventCallback, StopOnSignal
-    from finetune.model import load_classifier_for_training, pick_device
+    from finetune.model import load_for_training, model_kind, pick_device, resolve_model_source
+    from finetune.recipes import Recipe
 
-    set_seed(cfg.train.seed)  # before the model: LoRA matrices and the new head are initialised randomly
-    model, tokenizer = load_classifier_for_training(cfg, data.labels)
-    train_ds, eval_ds = tokenize(data, tokenizer, cfg.data.max_length)
+    set_seed(cfg.train.seed)  # before the model: LoRA matrices and new heads are initialised randomly
+    source, _ = resolve_model_source(cfg.model.name)
+    recipe = Recipe(model_kind(cfg.task, source, revision=cfg.model.revision,
+                               trust_remote_code=cfg.model.trust_remote_code), cfg.task, cfg, data.labels)
+    model, tokenizer = load_for_training(cfg, data.labels)
+    train_ds = recipe.features(data.train, tokenizer)
+    eval_ds = recipe.features(data.held_out[:cfg.eval.max_examples], tokenizer, for_eval=True)
+    if len(train_ds) == 0:
+        raise TunewiseError("No training example is left after tokenization: every answer was cut off. Raise "
+                            "data.max_length.")
     stopper = StopOnSignal()
+    callbacks: list[Any] = [EventCallback(events, len(train_ds)), stopper]
+    has_eval = len(eval_ds) > 0
+    if cfg.train.early_stopping_patience and has_eval:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping_patience))
     trainer = Trainer(
         model=model,
-        args=training_arguments(cfg, job_dir, pick_device(cfg.train.device)),
+        args=training_arguments(cfg, job_dir, pick_device(cfg.train.device), has_eval),
         train_dataset=train_ds,
-        eval_dataset=eval_ds if len(eval_ds) else None,
-        data_collator=DataCollatorWithPadding(tokenizer),
-        compute_metrics=compute_metrics_fn(data.labels),
-        callbacks=[EventCallback(events, len(train_ds)), stopper],
+        eval_dataset=eval_ds if has_eval else None,
+        data_collator=recipe.collator(tokenizer, model),
+        compute_metrics=recipe.compute_metrics(),
+        callbacks=callbacks,
     )
     has_checkpoint = any((job_dir / "checkpoints").glob("checkpoint-*"))
     trainer.train(resume_from_checkpoint=True if resume and has_checkpoint else None)
-    return trainer, tokenizer, stopper
+    return trainer, tokenizer, stopper, recipe
 
 
-def save_adapter(trainer: Any, tokenizer: Any, job_dir: Path, labels: list[str]) -> Path:
+def save_adapter(trainer: Any, tokenizer: Any, job_dir: Path, labels: list[str] | None) -> Path:
     """Write adapter, head, tokenizer and labels to a temp folder, then rename it into place."""
     final = job_dir / "adapter"
     tmp = job_dir / f".adapter-tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     trainer.model.save_pretrained(str(tmp))
     tokenizer.save_pretrained(str(tmp))
-    (job_dir / "labels.json").write_text(json.dumps(labels), encoding="utf-8")
+    if labels is not None:
+        (job_dir / "labels.json").write_text(json.dumps(labels), encoding="utf-8")
     if final.exists():
         old = job_dir / f".adapter-old-{os.getpid()}"
         final.rename(old)
@@ -166,36 +193,65 @@ def save_adapter(trainer: Any, tokenizer: Any, job_dir: Path, labels: list[str])
     return final
 
 
-def validate(cfg: RunConfig, job_dir: Path, events: EventWriter, trainer: Any, tokenizer: Any,
-             data: ClassificationData) -> dict[str, Any]:
-    """Score tuned and zero-shot base on the held-out split; write metrics.json and predictions.jsonl."""
-    from finetune.evaluate import classification_metrics, classifier_predict, zero_shot_predict
-    from finetune.model import resolve_model_source
+def validate(cfg: RunConfig, job_dir: Path, events: EventWriter, trainer: Any, tokenizer: Any, data: RunData,
+             recipe: Any) -> dict[str, Any]:
+    """Score tuned and base on the held-out records; write metrics.json and predictions.jsonl.
 
-    n = min(len(data.eval_texts), cfg.eval.max_examples)
-    texts, refs = data.eval_texts[:n], data.eval_labels[:n]
-    if not texts:
+    The base is the zero-shot encoder for classification and, for generative tasks, the same weights
+    with the adapter disabled. Token classification and QA have no base: an encoder's new head is
+    untrained, so its output would mean nothing.
+    """
+    from finetune.evaluate import PRIMARY_METRIC
+
+    records = data.held_out[:cfg.eval.max_examples]
+    if not records:
         return {}
-    tuned = classifier_predict(trainer.model, tokenizer, texts, max_length=cfg.data.max_length)
-    metrics: dict[str, Any] = {"task": cfg.task, "metric": "accuracy", "eval_rows": n,
-                               "tuned": classification_metrics(refs, [p for p, _ in tuned])}
-    base: list[tuple[str, float]] = []
+    refs = recipe.references(records)
+    tuned = recipe.predict(trainer.model, tokenizer, records)
+    metrics: dict[str, Any] = {"task": cfg.task, "metric": PRIMARY_METRIC[cfg.task], "eval_rows": len(records),
+                               "tuned": recipe.score(refs, [p for p, _ in tuned])}
+    base: list[tuple[Any, float | None]] = []
     if cfg.eval.baseline == "zero-shot":
-        events.emit("phase", phase="baseline", message="Scoring the zero-shot base model")
-        base = zero_shot_predict(resolve_model_source(cfg.model.name)[0], texts, data.labels,
-                                 max_length=cfg.data.max_length)
-        metrics["base"] = classification_metrics(refs, [p for p, _ in base])
-        metrics["base_method"] = "zero-shot embedding similarity to the label names"
+        events.emit("phase", phase="baseline", message="Scoring the base model on the same rows")
+        base, method = _baseline(cfg, trainer, tokenizer, data, recipe, records)
+        if base:
+            metrics["base"] = recipe.score(refs, [p for p, _ in base])
+            metrics["base_method"] = method
     with (job_dir / "predictions.jsonl").open("w", encoding="utf-8") as fh:
-        for i, text in enumerate(texts):
-            row = {"input": text, "reference": refs[i], "tuned": tuned[i][0], "tuned_score": round(tuned[i][1], 4)}
+        for i, record in enumerate(records):
+            row: dict[str, Any] = {"input": _input_text(cfg.task, record), "reference": refs[i], "tuned": tuned[i][0]}
+            if tuned[i][1] is not None:
+                row["tuned_score"] = round(tuned[i][1], 4)
             if base:
-                row.update(base=base[i][0], base_score=round(base[i][1], 4))
+                row["base"] = base[i][0]
+                if base[i][1] is not None:
+                    row["base_score"] = round(base[i][1], 4)
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     tmp = job_dir / "metrics.json.tmp"
     tmp.write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     tmp.replace(job_dir / "metrics.json")
     return metrics
+
+
+def _input_text(task: str, record: dict[str, Any]) -> str:
+    from finetune.intake import input_text
+
+    return input_text(task, record if task != "chat" else {"messages": record["messages"][:-1]})
+
+
+def _baseline(cfg: RunConfig, trainer: Any, tokenizer: Any, data: RunData, recipe: Any,
+              records: list[dict[str, Any]]) -> tuple[list[tuple[Any, float | None]], str]:
+    if recipe.kind == "seq-cls":
+        from finetune.evaluate import zero_shot_predict
+        from finetune.model import resolve_model_source
+
+        preds = zero_shot_predict(resolve_model_source(cfg.model.name)[0], [r["text"] for r in records],
+                                  data.labels or [], max_length=cfg.data.max_length or 128)
+        return [(p, s) for p, s in preds], "zero-shot embedding similarity to the label names"
+    if recipe.kind in ("seq2seq", "causal") and hasattr(trainer.model, "disable_adapter"):
+        with trainer.model.disable_adapter():
+            return recipe.predict(trainer.model, tokenizer, records), "the base model without the adapter"
+    return [], ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,15 +267,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg, job_dir, events = setup(args.config)
         events.emit("phase", phase="loading", message="Loading data and model", pid=os.getpid())
-        data = load_data(cfg)
-        trainer, tokenizer, stopper = fit(cfg, job_dir, events, data, args.resume)
+        data = load_run_data(cfg)
+        save_splits(job_dir / "splits.json", data.splits, data.seed)
+        trainer, tokenizer, stopper, recipe = fit(cfg, job_dir, events, data, args.resume)
         if stopper.requested:
             events.emit("cancelled", step=trainer.state.global_step, message="Stopped on request; checkpoint kept")
             return EXIT_CANCELLED
         events.emit("phase", phase="saving", message="Saving the adapter")
         save_adapter(trainer, tokenizer, job_dir, data.labels)
         events.emit("phase", phase="evaluating", message="Scoring base and tuned on held-out data")
-        metrics = validate(cfg, job_dir, events, trainer, tokenizer, data)
+        metrics = validate(cfg, job_dir, events, trainer, tokenizer, data, recipe)
         events.emit("done", metrics=metrics, time=time.time())
         return 0
     except TunewiseError as exc:

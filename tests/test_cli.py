@@ -113,27 +113,30 @@ def test_jobs_list_empty_json(tmp_path: Path) -> None:
 
 
 def test_train_waits_with_progress_and_reports_metrics(tmp_path: Path) -> None:
-    rows = ["text,label"] + [f"I was charged twice on my card, invoice {i}" + ",billing" for i in range(15)] + \
-           [f"my parcel {i} never arrived, where is it" + ",delivery" for i in range(15)]
+    rows = ["text,label"] + [f"I was charged twice on my card for invoice {i}" + ",billing" for i in range(15)] + \
+           [f"my parcel {i} never arrived so where is it" + ",delivery" for i in range(15)]
     (tmp_path / "small.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = tunewise("train", "--data", "small.csv", "--epochs", "1", "--batch-size", "8", home=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "succeeded" in out.stdout
-    assert "held-out accuracy: tuned" in out.stdout
-    job_id = out.stdout.split()[0]
+    assert "succeeded" in out.stderr
+    assert "held-out accuracy: tuned" in out.stderr
+    folder = Path(out.stdout.strip().splitlines()[-1])  # the last line is the job folder
+    assert (folder / "metrics.json").is_file()
+    job_id = folder.name
     shown = tunewise("jobs", "show", job_id, "--json", home=tmp_path)
     info = json.loads(shown.stdout)
     assert info["status"] == "succeeded" and info["progress"] == 100.0
-    assert (Path(info["folder"]) / "config.yaml").is_file()
-    rerun = tunewise("train", str(Path(info["folder"]) / "config.yaml"), home=tmp_path)  # reproduce the job
+    assert Path(info["folder"]) == folder
+    rerun = tunewise("train", str(folder / "config.yaml"), "--output", "jobs/rerun", "--max-steps", "2",
+                     home=tmp_path)  # reproduce the job from its config, into a folder of our choosing
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    assert rerun.stdout.split()[0] != job_id and "succeeded" in rerun.stdout
+    assert rerun.stdout.strip().splitlines()[-1] == str(tmp_path / "jobs" / "rerun")
 
 
 def test_train_with_a_missing_file_fails_cleanly(tmp_path: Path) -> None:
     out = tunewise("train", "--data", "nope.csv", "--epochs", "1", home=tmp_path)
     assert out.returncode == 1
-    assert "failed" in out.stdout and "nope.csv" in out.stdout
+    assert "failed" in out.stderr and "nope.csv" in out.stderr
     assert "Traceback" not in out.stdout + out.stderr
 
 

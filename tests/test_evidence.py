@@ -81,3 +81,15 @@ def test_dataset_evidence_drives_the_decision_and_the_reasons_quote_it(workspace
     text = " ".join(advice.reasons)
     assert f"{evidence.base_score:.2f}" in text
     assert f"{evidence.probe_scores['0.5']:.2f} at 50%" in text
+
+
+def test_generative_data_gets_a_profile_and_the_detected_task(workspace: Path) -> None:
+    from assistant.actions import dataset_evidence
+    from assistant.advisor import advise
+
+    shutil.copy(ROOT / "examples" / "summarization_incidents.jsonl", workspace / "incidents.jsonl")
+    profile, evidence = dataset_evidence("incidents.jsonl")
+    assert evidence is None  # no generative model ships offline to prompt
+    assert profile.task == "summarization" and profile.rows == 140
+    advice = advise("We want short write-ups of our incident reports.", dataset_profile=profile)
+    assert advice.task == "summarization"

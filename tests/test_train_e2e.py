@@ -88,6 +88,12 @@ def test_job_folder_is_self_describing(trained: TrainedJob) -> None:
     assert cfg.quantization.bits == 4 and cfg.train.epochs == 3
     assert cfg.output.dir == str(job)
     assert json.loads((job / "labels.json").read_text(encoding="utf-8")) == ["billing", "delivery", "refund"]
+    from finetune.prepare import load_splits
+
+    splits = load_splits(job / "splits.json")
+    held = splits.get("validation", []) + splits.get("test", [])
+    assert splits["train"] and held and not set(splits["train"]) & set(held)
+    assert json.loads((job / "splits.json").read_text(encoding="utf-8"))["seed"] == cfg.data.seed
     adapter_cfg = json.loads((job / "adapter" / "adapter_config.json").read_text(encoding="utf-8"))
     assert adapter_cfg["r"] == cfg.lora.r and adapter_cfg["task_type"] == "SEQ_CLS"
 

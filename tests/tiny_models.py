@@ -131,3 +131,24 @@ def tiny_t5(folder: Path) -> Path:
                       decoder_start_token_id=tok.pad_token_id)
     T5ForConditionalGeneration(config).save_pretrained(folder)
     return folder
+
+
+def tiny_encoder_with_minilm_tokenizer(folder: Path) -> Path:
+    """Save a 2-layer, 32-wide random BERT that uses the packaged MiniLM's real word-piece tokenizer.
+
+    It tokenizes any English text like the real model does (so NER and QA features are realistic) while
+    the weights are random: the plumbing of token classification and QA, not their quality.
+    """
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from catalog import load_catalog
+    from catalog.availability import resolve_model_path
+
+    folder.mkdir(parents=True, exist_ok=True)
+    source = resolve_model_path(next(m for m in load_catalog().models if m.packaged))
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    tokenizer.save_pretrained(folder)
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=512)
+    BertModel(config).save_pretrained(folder)
+    return folder
