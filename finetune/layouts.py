@@ -108,19 +108,26 @@ def detect_layout(sample: Sequence[Mapping[str, Any]], *, task: str | None = Non
     Returns:
         The layout; ``task`` is None (with a problem saying why) when nothing fits.
     """
-    names: list[str] = list(dict.fromkeys(k for record in sample[:50] for k in record))
-    overrides = dict(columns or {})
+    names: list[str] = list(dict.fromkeys(str(k) for record in sample[:50] for k in record))
+    overrides = {str(role): str(column) for role, column in (columns or {}).items()}
     problems: list[Problem] = []
+    if task is not None and task not in ROLES:
+        close = difflib.get_close_matches(str(task), list(ROLES), n=1, cutoff=0.5)
+        return Layout(task=None, problems=[Problem(None, None, f"Unknown task '{task}'.",
+                                                   (f"Did you mean '{close[0]}'? " if close else "")
+                                                   + f"Tasks are: {', '.join(ROLES)}.")])
     for role, column in overrides.items():
         if column not in names:
             close = difflib.get_close_matches(column, names, n=1, cutoff=0.5)
             problems.append(Problem(None, column, f"The {role} column '{column}' is not in the file.",
                                     f"Did you mean '{close[0]}'?" if close else f"Columns are: {', '.join(names)}."))
-    known_roles = {r for rs in ROLES.values() for r in rs} | {"split"}
+    known_roles = sorted({r for rs in ROLES.values() for r in rs} | {"split"})
     for role in overrides:
         if role not in known_roles:
+            close = difflib.get_close_matches(role, known_roles, n=1, cutoff=0.5)
             problems.append(Problem(None, None, f"'{role}' is not a column role.",
-                                    f"Use one of: {', '.join(sorted(known_roles))}."))
+                                    (f"Did you mean '{close[0]}'? " if close else "")
+                                    + f"Roles are: {', '.join(known_roles)}."))
     if problems:
         return Layout(task=task, problems=problems)
     split = overrides.get("split") or _pick(names, SPLIT)
@@ -132,10 +139,34 @@ def detect_layout(sample: Sequence[Mapping[str, Any]], *, task: str | None = Non
             return layout
     if task:
         return Layout(task=task, split_column=split, problems=[_missing_roles(task, names)])
+    hint, column = _rename_hint(names)
     return Layout(task=None, split_column=split, problems=[Problem(
-        None, None, f"Cannot tell what task this data is for from its columns ({', '.join(names) or 'none'}).",
-        "Name the columns like text/label (classification), tokens/ner_tags (NER), question/context/answers (QA), "
-        "document/summary, translation or source/target, or messages (chat) — or pass --task and --column.")])
+        None, column, f"Cannot tell what task this data is for from its columns ({', '.join(names) or 'none'}).",
+        hint + "Name the columns like text/label (classification), tokens/ner_tags (NER), question/context/answers "
+        "(QA), document/summary, translation or source/target, or messages (chat) — or pass --task and --column.")])
+
+
+ALIASES: dict[str, str] = {}
+"""Conventional column name -> its role, for "did you mean" hints on misspelt columns."""
+for _role, _names in (("text", TEXT), ("text_pair", TEXT_PAIR), ("label", LABEL), ("tokens", TOKENS),
+                      ("tags", TAGS), ("question", QUESTION), ("context", CONTEXT), ("answers", ANSWERS),
+                      ("answer_start", ANSWER_START), ("document", DOCUMENT), ("summary", SUMMARY),
+                      ("source", SOURCE), ("target", TARGET), ("messages", MESSAGES), ("instruction", INSTRUCTION),
+                      ("output", OUTPUT), ("translation", ("translation",))):
+    for _name in _names:
+        ALIASES.setdefault(_name, _role)
+
+
+def _rename_hint(names: Sequence[str]) -> tuple[str, str | None]:
+    """A fix for the first column whose name is a near miss of a conventional one ('lable' -> 'label')."""
+    for name in names:
+        if len(name) < 3 or name.lower() in ALIASES:
+            continue
+        close = difflib.get_close_matches(name.lower(), list(ALIASES), n=1, cutoff=0.8)
+        if close:
+            return (f"Did you mean '{close[0]}' for the column '{name}'? Rename it, or map it with --column "
+                    f"{ALIASES[close[0]]}={name}. "), name
+    return "", None
 
 
 def _label_like(sample: Sequence[Mapping[str, Any]], column: str) -> bool:
@@ -149,7 +180,7 @@ def _label_like(sample: Sequence[Mapping[str, Any]], column: str) -> bool:
 
 def _try_layout(task: str, names: list[str], sample: Sequence[Mapping[str, Any]], overrides: Mapping[str, str],
                 forced: bool) -> Layout | None:
-    first = sample[0] if sample else {}
+    first = _representative(sample, names)
 
     def col(role: str, choices: Sequence[str], taken: Sequence[str] = ()) -> str | None:
         return overrides.get(role) or _pick(names, choices, taken)
@@ -225,6 +256,15 @@ def _try_layout(task: str, names: list[str], sample: Sequence[Mapping[str, Any]]
     return None
 
 
+def _representative(sample: Sequence[Mapping[str, Any]], names: Sequence[str]) -> dict[str, Any]:
+    """Per column, its first non-empty value in the sample: one broken first row must not hide the layout."""
+    out: dict[str, Any] = {}
+    for name in names:
+        values = (r.get(name) for r in sample)
+        out[name] = next((v for v in values if v not in (None, "", [], {})), sample[0].get(name) if sample else None)
+    return out
+
+
 def _ordered(names: list[str], preferred: Sequence[str]) -> list[str]:
     """Column names, the conventional ones first."""
     lowered = [n.lower() for n in names]
@@ -239,9 +279,10 @@ def _missing_roles(task: str, names: list[str]) -> Problem:
               "summarization": "a document column and a summary column",
               "translation": "a translation column of {lang: text} pairs, or source and target columns",
               "chat": "a messages column (role/content), a ShareGPT conversations column, or instruction/output"}[task]
-    return Problem(None, None, f"This file does not look like {task} data: it needs {wanted}, but its columns are "
-                   f"{', '.join(names) or 'none'}.", "Rename the columns or map them with --column role=name "
-                   f"(roles: {', '.join(ROLES[task])}).")
+    hint, column = _rename_hint(names)
+    return Problem(None, column, f"This file does not look like {task} data: it needs {wanted}, but its columns "
+                   f"are {', '.join(names) or 'none'}.", hint + "Rename the columns or map them with --column "
+                   f"role=name (roles: {', '.join(ROLES[task])}).")
 
 
 def _text(value: Any) -> str:
@@ -332,7 +373,7 @@ def _answers(record: Mapping[str, Any], roles: Mapping[str, str], row: int,
     texts: list[Any]
     starts: list[Any]
     if isinstance(raw, Mapping):
-        texts, starts = list(raw.get("text") or []), list(raw.get("answer_start") or [])
+        texts, starts = _as_list(raw.get("text")), _as_list(raw.get("answer_start"))
     elif isinstance(raw, list):
         texts = [a.get("text") if isinstance(a, Mapping) else a for a in raw]
         starts = [a.get("answer_start") if isinstance(a, Mapping) else None for a in raw]
@@ -353,6 +394,13 @@ def _answers(record: Mapping[str, Any], roles: Mapping[str, str], row: int,
     return {"text": [_text(t) for t in texts], "answer_start": clean_starts}
 
 
+def _as_list(value: Any) -> list[Any]:
+    """``{"text": "Paris", "answer_start": 5}`` is one answer; lists are many."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
 def _translation(layout: Layout, record: Mapping[str, Any], row: int, problems: list[Problem]) -> dict[str, Any]:
     roles = layout.roles
     if "translation" in roles:
@@ -368,6 +416,13 @@ def _translation(layout: Layout, record: Mapping[str, Any], row: int, problems: 
                                     f"{', '.join(map(str, pair))}).", f"Give every pair both {src} and {tgt}."))
         return {"source": _text(pair.get(src)), "target": _text(pair.get(tgt))}
     return {"source": _text(record.get(roles["source"])), "target": _text(record.get(roles["target"]))}
+
+
+def _content(value: Any) -> str:
+    """Message content: a string, or OpenAI's list of parts (``[{"type": "text", "text": ...}]``) joined."""
+    if isinstance(value, list):
+        return "".join(_text(p.get("text")) if isinstance(p, Mapping) else _text(p) for p in value)
+    return _text(value)
 
 
 def _messages(layout: Layout, record: Mapping[str, Any], row: int,
@@ -386,8 +441,9 @@ def _messages(layout: Layout, record: Mapping[str, Any], row: int,
             if not isinstance(value, list) or not all(isinstance(m, Mapping) for m in value):
                 raise DataError("The conversation is not a list of messages.")
             if value and {"from", "value"} <= set(value[0]):
-                return chat_from_sharegpt(value)
-            return [{"role": _text(m.get("role")).strip().lower(), "content": _text(m.get("content"))} for m in value]
+                return chat_from_sharegpt([{**turn, "value": _content(turn.get("value"))} for turn in value])
+            return [{"role": _text(m.get("role")).strip().lower(), "content": _content(m.get("content"))}
+                    for m in value]
         system = _text(record.get(roles["system"])) if "system" in roles else None
         return chat_from_alpaca(_text(record.get(roles["instruction"])),
                                 _text(record.get(roles["input"])) if "input" in roles else "",

@@ -2,23 +2,27 @@
 
 Formats: CSV, TSV, JSON (a list of records, an object holding one, or SQuAD's nested
 ``data/paragraphs/qas``), JSON lines, Parquet, CoNLL-style whitespace columns (blank lines between
-sentences), and a folder written by ``datasets.save_to_disk``. Text files are decoded as UTF-8 (with or
-without BOM) or UTF-16 (BOM); other encodings are accepted with a warning when the decoding is
-unambiguous. Everything that goes wrong is reported as a :class:`Problem` with its line, not raised,
-so a file can be fixed once; only a file that cannot be read at all raises :class:`DataError`.
+sentences), a folder written by ``datasets.save_to_disk``, and a folder of train/validation/test files.
+Text files are decoded line by line: UTF-8 (with or without BOM), UTF-16 (BOM), and lines that are not
+UTF-8 as Windows-1252 with a warning naming the first; anything else is refused. Everything that goes
+wrong in a row is reported as a :class:`Problem` with its line, not raised, so a file can be fixed once;
+only a file that cannot be read at all raises :class:`DataError`.
 
-Records stream from :func:`iter_records`; the size limit (``TUNEWISE_MAX_DATA_MB``, default 1024)
-stops files that would not fit a laptop before anything is read.
+Records stream from :func:`open_data` (JSON lines, CSV/TSV, CoNLL and Parquet line by line or batch by
+batch; a JSON document is parsed whole); the size limit (``TUNEWISE_MAX_DATA_MB``, default 1024) stops
+files that would not fit a laptop before anything is read.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import itertools
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +35,8 @@ SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".json
 FORMATS = ("csv", "tsv", "json", "jsonl", "parquet", "conll", "datasets")
 DEFAULT_MAX_MB = 1024
 SNIFF_BYTES = 64 * 1024
+CSV_FIELD_LIMIT = 64 * 2**20
+"""Longest CSV field read (the csv module's default, 128 KB, is shorter than some documents to summarise)."""
 LABEL_FILE_NAMES = ("labels.txt", "label_list.txt", "tags.txt", "label_names.txt", "classes.txt")
 SPLIT_FILE_STEMS = {"train": "train", "training": "train", "dev": "validation", "valid": "validation",
                     "validation": "validation", "val": "validation", "eval": "validation", "test": "test"}
@@ -97,6 +103,7 @@ def open_data(path: str | Path) -> tuple[RawData, Iterator[tuple[int, dict[str, 
 
     Raises:
         DataError: When the file is missing, empty, binary, over the size limit or of an unknown kind.
+            Consuming ``records`` raises it too when a line far into a file turns out undecodable.
     """
     path = Path(path)
     if path.is_dir():
@@ -106,10 +113,9 @@ def open_data(path: str | Path) -> tuple[RawData, Iterator[tuple[int, dict[str, 
     size = path.stat().st_size
     if size == 0:
         raise DataError(f"{path.name} is empty (0 bytes). Upload the file again, with a header row and some rows.")
-    if size > max_bytes():
-        raise DataError(f"{path.name} is {size / 2**20:.0f} MB, over the {max_bytes() / 2**20:.0f} MB limit. Sample "
-                        "it down, or raise the limit with TUNEWISE_MAX_DATA_MB if this machine has the memory.")
-    head = path.read_bytes()[:SNIFF_BYTES]
+    _check_size(path, size)
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
     kind = SUFFIXES.get(path.suffix.lower())
     if head.startswith(b"PAR1"):
         kind = "parquet"
@@ -120,10 +126,17 @@ def open_data(path: str | Path) -> tuple[RawData, Iterator[tuple[int, dict[str, 
     raw = RawData(path=path, format=kind, label_names=_label_file(path))
     if kind == "parquet":
         return raw, _parquet_records(path)
-    text = _decode(path, raw)
+    _check_head_decodes(path, head, complete=size <= SNIFF_BYTES)
+    raw.encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
     readers = {"csv": _delimited_records, "tsv": _delimited_records, "jsonl": _jsonl_records,
                "json": _json_records, "conll": _conll_records}
-    return raw, readers[kind](text, raw)
+    return raw, readers[kind](raw)
+
+
+def _check_size(path: Path, size: int) -> None:
+    if size > max_bytes():
+        raise DataError(f"{path.name} is {size / 2**20:.1f} MB, over the {max_bytes() / 2**20:g} MB limit. Sample "
+                        "it down, or raise the limit with TUNEWISE_MAX_DATA_MB if this machine has the memory.")
 
 
 def _refuse_binary(path: Path, head: bytes) -> None:
@@ -146,7 +159,8 @@ def _control_share(data: bytes) -> float:
 
 def _sniff_kind(path: Path, head: bytes) -> str:
     """Guess the format of a file without a telling extension from its first lines."""
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
+    encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
+    text = head.decode(encoding, errors="replace").lstrip("\ufeff").lstrip()
     if text.startswith("["):
         return "json"
     if text.startswith("{"):
@@ -179,62 +193,115 @@ def _looks_like_conll_line(line: str) -> bool:
     return line.startswith("-DOCSTART-") or (2 <= len(parts) <= 10 and bool(_TAG.match(parts[-1])))
 
 
-def _decode(path: Path, raw: RawData) -> str:
-    """Decode a text file: UTF-8/UTF-16 by BOM, else UTF-8, else cp1252 / Latin-1 with a warning."""
-    data = path.read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+def _check_head_decodes(path: Path, head: bytes, complete: bool) -> None:
+    """Fail before reading when the first 64 KB already cannot be decoded (the usual case of a wrong encoding)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return
+    lines = head.split(b"\n")
+    tail = b"" if complete else lines.pop()  # cut off mid-line, maybe mid-character
+    scratch = RawData(path=path, format="")
+    for number, line in enumerate(lines, start=1):
+        _decode_line(line, number, scratch)
+    if tail and not lines:  # a first line longer than the window: UTF-8 that stops mid-character is fine
         try:
-            raw.encoding = "utf-16"
-            return data.decode("utf-16")
+            codecs.getincrementaldecoder("utf-8")().decode(tail, final=False)
         except UnicodeDecodeError:
-            raise DataError(f"{path.name} starts with a UTF-16 byte-order mark but is not valid UTF-16. Save it "
-                            "again as UTF-8.") from None
+            _decode_line(tail, 1, scratch)
+
+
+def _decode_line(line: bytes, number: int, raw: RawData) -> str:
+    """One line as text: UTF-8, else Windows-1252 (with a warning for the first such line), else DataError.
+
+    Deciding line by line keeps a UTF-8 file with one pasted Windows line intact, and lets big files stream.
+    """
     try:
-        raw.encoding = "utf-8"
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        bad_at = exc.start
-    line = data[:bad_at].count(b"\n") + 1
-    for encoding in ("cp1252", "latin-1"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _control_share(text[:SNIFF_BYTES].encode("utf-8", errors="ignore")) > 0.01:
-            break
-        raw.encoding = encoding
-        raw.warnings.append(Problem(line, None, f"The file is not UTF-8 (first non-UTF-8 byte on line {line}); "
-                                    f"it was read as {encoding} (Windows Western European).",
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = line.decode("cp1252")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or _foreign_runs(line):
+        raise DataError(f"{raw.path.name} is not UTF-8 (line {number} cannot be decoded) and does not read as "
+                        "Windows Western European text either; it may be in a Cyrillic or Asian encoding, or not "
+                        "text at all. Save it as UTF-8 (in Excel: Save As > CSV UTF-8).")
+    if raw.encoding != "cp1252":
+        raw.warnings.append(Problem(number, None, f"The file is not UTF-8 (first non-UTF-8 byte on line {number}); "
+                                    "lines that are not UTF-8 were read as cp1252 (Windows Western European).",
                                     "Check accented characters in the preview; save the file as UTF-8 to be "
                                     "sure."))
-        return text
-    raise DataError(f"{path.name} is not UTF-8 (first bad byte on line {line}) and no other common encoding reads "
-                    "it cleanly. Save it as UTF-8 (in Excel: Save As > CSV UTF-8).")
+        raw.encoding = "cp1252"
+    return text
 
 
-def _delimited_records(text: str, raw: RawData) -> Iterator[tuple[int, dict[str, Any]]]:
+def _foreign_runs(line: bytes) -> bool:
+    """Non-ASCII bytes mostly in runs of 3+: a Cyrillic or CJK encoding, not Western text read as cp1252."""
+    high = sum(b >= 0x80 for b in line)
+    if high < 6:
+        return False
+    in_runs = sum(len(run) for run in re.findall(rb"[\x80-\xff]{3,}", line))
+    return in_runs > high / 2
+
+
+def _lines(raw: RawData) -> Iterator[tuple[int, str]]:
+    """Stream ``(line number, line with its ending)`` of a text file, decoding line by line.
+
+    Lines end at ``\n`` only (``\r`` alone for old Mac files): Unicode separators such as U+2028 inside
+    a JSON string are text, not line breaks.
+    """
+    path = raw.path
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            with path.open(encoding="utf-16", newline="") as text_file:
+                for number, line in enumerate(text_file, start=1):
+                    yield number, line.lstrip("\ufeff") if number == 1 else line
+        except UnicodeError:
+            raise DataError(f"{path.name} starts with a UTF-16 byte-order mark but is not valid UTF-16. Save it "
+                            "again as UTF-8.") from None
+        return
+    if b"\n" not in head and b"\r" in head:
+        chunks: Iterator[bytes] = iter([line + b"\n" for line in path.read_bytes().split(b"\r")])
+    else:
+        chunks = path.open("rb")
+    try:
+        for number, line in enumerate(chunks, start=1):
+            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            yield number, _decode_line(line, number, raw)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+
+
+def _delimited_records(raw: RawData) -> Iterator[tuple[int, dict[str, Any]]]:
     """CSV/TSV rows as dicts, numbered from 1 after the header.
 
     TSV files of public datasets (GLUE, for one) contain unbalanced quote characters that are plain text;
     such files are read without quote processing when that gives every line the header's field count.
     """
     sep = "," if raw.format == "csv" else "\t"
-    lines = text.splitlines()
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    if not lines:
+    quoting = csv.QUOTE_NONE if sep == "\t" and _plain_tsv(raw) else csv.QUOTE_MINIMAL
+    lines = (line for _, line in _lines(raw))
+    skipped = 0
+    first = None
+    for line in lines:
+        if line.strip():
+            first = line
+            break
+        skipped += 1
+    if first is None:
         raw.problems.append(Problem(None, None, "The file has no header and no rows.",
                                     "Upload a file whose first line names the columns."))
         return
-    quoting = csv.QUOTE_MINIMAL
-    if sep == "\t" or '"' in text:
-        width = len(lines[0].split(sep))
-        if sep == "\t" and all(len(ln.split(sep)) == width for ln in lines if ln.strip()):
-            quoting = csv.QUOTE_NONE
-    reader = csv.reader(io.StringIO(text.lstrip("\n\r")), delimiter=sep, quoting=quoting, strict=False)
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+    reader = csv.reader(itertools.chain([first], lines), delimiter=sep, quoting=quoting, strict=False)
     try:
         header = [h.strip() for h in next(reader)]
-    except (csv.Error, StopIteration) as exc:
+    except csv.Error as exc:
         raw.problems.append(Problem(None, None, f"The header line cannot be read: {exc}.",
                                     "Make the first line a list of column names."))
         return
@@ -245,6 +312,16 @@ def _delimited_records(text: str, raw: RawData) -> Iterator[tuple[int, dict[str,
         raw.warnings.append(Problem(None, None, f"Column(s) {', '.join(map(str, empty))} have no name; they are "
                                     "called column_N.", "Name every column in the header."))
     header = [h or f"column_{i + 1}" for i, h in enumerate(header)]
+    if len(set(header)) < len(header):
+        seen: Counter[str] = Counter()
+        renamed = []
+        for name in header:
+            seen[name] += 1
+            renamed.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+        doubled = sorted(n for n, c in seen.items() if c > 1)
+        raw.warnings.append(Problem(None, doubled[0], f"Column name(s) {', '.join(doubled)} appear more than once; "
+                                    "the repeats are called NAME_2, NAME_3, ....", "Give every column its own name."))
+        header = renamed
     row = 0
     while True:
         try:
@@ -253,9 +330,9 @@ def _delimited_records(text: str, raw: RawData) -> Iterator[tuple[int, dict[str,
             return
         except csv.Error as exc:
             row += 1
-            raw.problems.append(Problem(row, None, f"This row cannot be parsed ({exc}).",
-                                        "Check its quotes: a field with a comma or quote must be in double "
-                                        "quotes, with inner quotes doubled."))
+            raw.problems.append(Problem(row, None, f"This row (line {reader.line_num + skipped}) cannot be parsed "
+                                        f"({exc}).", "Check its quotes: a field with a comma or quote must be in "
+                                        "double quotes, with inner quotes doubled."))
             continue
         if not any(v.strip() for v in values):
             continue
@@ -263,11 +340,26 @@ def _delimited_records(text: str, raw: RawData) -> Iterator[tuple[int, dict[str,
         if quoting == csv.QUOTE_NONE:
             values = [_unquote(v) for v in values]
         if len(values) != len(header):
-            raw.problems.append(Problem(row, None, f"This row has {len(values)} fields but the header has "
-                                        f"{len(header)}.", f"Give it exactly {len(header)} fields; quote any "
-                                        f"field that contains '{sep if sep != chr(9) else 'a tab'}'."))
+            raw.problems.append(Problem(row, None, f"This row (line {reader.line_num + skipped}) has {len(values)} "
+                                        f"fields but the header has {len(header)}.",
+                                        f"Give it exactly {len(header)} fields; quote any field that contains "
+                                        f"{'a comma' if sep == ',' else 'a tab'}."))
             values = (values + [""] * len(header))[:len(header)]
         yield row, dict(zip(header, values, strict=True))
+
+
+def _plain_tsv(raw: RawData) -> bool:
+    """True when splitting every line at tabs gives the header's field count: quotes are then plain text."""
+    width = None
+    for _, line in _lines(RawData(path=raw.path, format=raw.format)):
+        if not line.strip():
+            continue
+        count = line.count("\t") + 1
+        if width is None:
+            width = count
+        elif count != width:
+            return False
+    return True
 
 
 def _unquote(value: str) -> str:
@@ -276,9 +368,10 @@ def _unquote(value: str) -> str:
     return value
 
 
-def _jsonl_records(text: str, raw: RawData) -> Iterator[tuple[int, dict[str, Any]]]:
+def _jsonl_records(raw: RawData, lines: Iterable[tuple[int, str]] | None = None
+                   ) -> Iterator[tuple[int, dict[str, Any]]]:
     """JSON lines; tolerant of blank lines, spaces around braces and a trailing comma."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in lines if lines is not None else _lines(raw):
         stripped = line.strip().rstrip(",")
         if not stripped:
             continue
@@ -288,26 +381,41 @@ def _jsonl_records(text: str, raw: RawData) -> Iterator[tuple[int, dict[str, Any
             raw.problems.append(Problem(number, None, f"Line {number} is not valid JSON ({exc.msg} at column "
                                         f"{exc.colno}).", "Write one complete JSON object per line."))
             continue
+        except RecursionError:
+            raw.problems.append(Problem(number, None, f"Line {number} is nested too deeply to read.",
+                                        "Flatten the record: one object with text fields and lists."))
+            continue
         if not isinstance(value, dict):
-            raw.problems.append(Problem(number, None, f"Line {number} holds a JSON {type(value).__name__}, not an "
+            raw.problems.append(Problem(number, None, f"Line {number} holds a JSON {_json_type(value)}, not an "
                                         "object.", 'Write one object per line, like {"text": ..., "label": ...}.'))
             continue
         yield number, value
 
 
-def _json_records(text: str, raw: RawData) -> Iterator[tuple[int, dict[str, Any]]]:
+def _json_type(value: Any) -> str:
+    return {dict: "object", list: "list", str: "string", int: "number", float: "number", bool: "true/false",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _json_records(raw: RawData) -> Iterator[tuple[int, dict[str, Any]]]:
     """A JSON document: a list of records, an object holding one, or SQuAD's nested layout."""
+    text = "".join(line for _, line in _lines(raw))
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        lines = [ln for ln in text.splitlines() if ln.strip()]
+        lines = [ln for ln in text.split("\n") if ln.strip()]
         if len(lines) > 1 and lines[0].strip().startswith("{"):
             raw.format = "jsonl"  # many ".json" files in the wild are JSON lines
-            yield from _jsonl_records(text, raw)
+            yield from _jsonl_records(raw, enumerate(text.split("\n"), start=1))
             return
         raw.problems.append(Problem(exc.lineno, None, f"The file is not valid JSON ({exc.msg} at line {exc.lineno}, "
                                     f"column {exc.colno}).", "Fix the JSON there, or save the data as JSON lines."))
         return
+    except RecursionError:
+        raw.problems.append(Problem(None, None, "The JSON is nested too deeply to read.",
+                                    "Use a list of flat objects, or JSON lines."))
+        return
+    del text
     if isinstance(data, dict) and _is_squad(data):
         yield from _flatten_squad(data["data"])
         return
@@ -325,14 +433,14 @@ def _json_records(text: str, raw: RawData) -> Iterator[tuple[int, dict[str, Any]
                                         "lines."))
             return
     if not isinstance(data, list):
-        raw.problems.append(Problem(None, None, f"The JSON holds a {type(data).__name__}, not a list of records.",
+        raw.problems.append(Problem(None, None, f"The JSON holds a {_json_type(data)}, not a list of records.",
                                     "Use a list of objects, or JSON lines."))
         return
     for number, value in enumerate(data, start=1):
         if isinstance(value, dict):
             yield number, value
         else:
-            raw.problems.append(Problem(number, None, f"Record {number} is a {type(value).__name__}, not an object.",
+            raw.problems.append(Problem(number, None, f"Record {number} is a {_json_type(value)}, not an object.",
                                         "Make every record a JSON object."))
 
 
@@ -364,7 +472,7 @@ def _flatten_squad(articles: list[Any]) -> Iterator[tuple[int, dict[str, Any]]]:
                                "answers": {"text": texts, "answer_start": starts}}
 
 
-def _conll_records(text: str, raw: RawData) -> Iterator[tuple[int, dict[str, Any]]]:
+def _conll_records(raw: RawData) -> Iterator[tuple[int, dict[str, Any]]]:
     """CoNLL-style columns: one token per line, the tag in the last column, blank lines between sentences.
 
     ``-DOCSTART-`` lines are skipped; ``#`` comment lines (CoNLL-U) are skipped. The record's number
@@ -373,7 +481,7 @@ def _conll_records(text: str, raw: RawData) -> Iterator[tuple[int, dict[str, Any
     tokens: list[str] = []
     tags: list[str] = []
     start = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in _lines(raw):
         stripped = line.strip()
         if stripped.startswith("-DOCSTART-") or stripped.startswith("#"):
             continue
@@ -414,16 +522,34 @@ def _parquet_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         table = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise DataError(f"{path.name} is not a readable Parquet file ({str(exc).splitlines()[0]}).") from None
+        raise DataError(f"{path.name} is not a readable Parquet file ({_first_line(exc)}).") from None
     number = 0
-    for batch in table.iter_batches(batch_size=4096):
+    batches = table.iter_batches(batch_size=4096)
+    while True:
+        try:
+            batch = next(batches, None)
+        except Exception as exc:  # a damaged page shows only when it is read
+            raise DataError(f"{path.name} is a damaged Parquet file: rows after {number} cannot be read "
+                            f"({_first_line(exc)}). Write the file again.") from None
+        if batch is None:
+            return
         for record in batch.to_pylist():
             number += 1
             yield number, record
 
 
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def _open_folder(path: Path) -> tuple[RawData, Iterator[tuple[int, dict[str, Any]]]]:
-    """A ``datasets.save_to_disk`` folder (Dataset or DatasetDict), or a folder of split files."""
+    """A ``datasets.save_to_disk`` folder (Dataset or DatasetDict), or a folder of split files.
+
+    Rows of split files are numbered on from one file to the next (files in name order), so every row
+    number in the report is unique: row 3 of the second file is row 3 + the last row number of the first.
+    """
+    _check_size(path, sum(p.stat().st_size for p in path.rglob("*") if p.is_file()))
     if (path / "dataset_dict.json").is_file() or (path / "dataset_info.json").is_file() \
             or (path / "state.json").is_file():
         return _datasets_folder(path)
@@ -434,17 +560,28 @@ def _open_folder(path: Path) -> tuple[RawData, Iterator[tuple[int, dict[str, Any
         raise DataError(f"The folder {path.name} holds no dataset: expected a folder saved with datasets' "
                         "save_to_disk, or files named train/validation/test (.csv, .jsonl, .conll, ...).")
     opened = [(SPLIT_FILE_STEMS[p.stem.lower()], *open_data(p)) for p in split_files]
-    raw = RawData(path=path, format=opened[0][1].format)
+    raw = RawData(path=path, format=opened[0][1].format, label_names=opened[0][1].label_names,
+                  encoding=opened[0][1].encoding)
+
+    def shifted(problems: list[Problem], offset: int, name: str) -> list[Problem]:
+        return [Problem(p.row + offset if p.row is not None else None, p.field,
+                        f"{p.message} ({name}{f' row {p.row}' if p.row is not None else ''})", p.fix)
+                for p in problems]
 
     def records() -> Iterator[tuple[int, dict[str, Any]]]:
-        number = 0
+        offset = 0
         for split, part, rows in opened:
-            for _, record in rows:
-                number += 1
-                yield number, {**record, "split": split}
-            raw.problems += part.problems
-            raw.warnings += part.warnings
+            last = 0
+            for number, record in rows:
+                last = number
+                yield offset + number, {**record, "split": split}
+            last = max([last] + [p.row or 0 for p in part.problems])
+            raw.problems += shifted(part.problems, offset, part.path.name)
+            raw.warnings += shifted(part.warnings, offset, part.path.name)
             raw.label_names = raw.label_names or part.label_names
+            if part.encoding not in (None, "utf-8"):
+                raw.encoding = part.encoding
+            offset += last
 
     return raw, records()
 
@@ -455,9 +592,12 @@ def _datasets_folder(path: Path) -> tuple[RawData, Iterator[tuple[int, dict[str,
     try:
         loaded = load_from_disk(str(path))
     except Exception as exc:  # datasets raises FileNotFoundError, ValueError, ... for a damaged folder
-        raise DataError(f"{path.name} could not be opened as a datasets folder ({str(exc).splitlines()[0]}).") from None
+        raise DataError(f"{path.name} could not be opened as a datasets folder ({_first_line(exc)}).") from None
     parts = dict(loaded.items()) if isinstance(loaded, DatasetDict) else {"": loaded}
     raw = RawData(path=path, format="datasets")
+    if not parts:
+        raise DataError(f"{path.name} is a datasets folder with no splits. Save a Dataset or a DatasetDict with "
+                        "a train split.")
     for name, feature in next(iter(parts.values())).features.items():
         inner = feature.feature if isinstance(feature, List | Sequence) else feature
         if isinstance(inner, ClassLabel):
