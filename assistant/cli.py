@@ -94,6 +94,21 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("job_id")
     cmp.add_argument("--limit", type=int, default=10)
     cmp.add_argument("--json", action="store_true")
+
+    exp = sub.add_parser("export", help="merge a job's adapter into its base: a standalone model folder")
+    exp.add_argument("job", help="job id or job folder")
+    exp.add_argument("--merge", metavar="OUT", required=True,
+                     help="folder to write the merged model to (new or empty, inside the workspace)")
+    exp.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32",
+                     help="dtype the base is loaded, merged and saved in (default float32)")
+
+    push = sub.add_parser("push", help="upload a job's adapter and model card to a Hugging Face model repo")
+    push.add_argument("job", help="job id or job folder")
+    push.add_argument("repo_id", help="namespace/name of the model repo (created if missing); the token comes from "
+                      "HF_TOKEN or `hf auth login`")
+    push.add_argument("--public", action="store_true", help="create the repo public (default: private)")
+    push.add_argument("--dry-run", action="store_true", help="list what would be uploaded; no network")
+    push.add_argument("--json", action="store_true", help="print the result as JSON")
     return p
 
 
@@ -317,8 +332,35 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Merge a job's adapter into its base; print the output folder as the last line."""
+    from finetune.export import merge_adapter, resolve_job_dir
+
+    job_dir = resolve_job_dir(args.job)
+    print(f"merging {job_dir.name} into a {args.dtype} copy of its base", file=sys.stderr)
+    print(merge_adapter(job_dir, Path(args.merge), dtype=args.dtype))
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    """Upload a job's adapter, card, labels and metrics to the Hub (or list them with --dry-run)."""
+    from finetune.export import push_job, resolve_job_dir
+
+    result = push_job(resolve_job_dir(args.job), args.repo_id, private=not args.public, dry_run=args.dry_run)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    verb = "would upload" if args.dry_run else "uploaded"
+    print(f"{verb} to {result['repo_id']} ({'private' if result['private'] else 'public'}):")
+    for f in result["files"]:
+        print(f"  {f['path']:<32} {f['bytes']:>12,} bytes")
+    if result.get("url"):
+        print(result["url"])
+    return 0
+
+
 COMMANDS = {"ui": cmd_ui, "advise": cmd_advise, "catalog": cmd_catalog, "data": cmd_data, "train": cmd_train,
-            "jobs": cmd_jobs, "compare": cmd_compare}
+            "jobs": cmd_jobs, "compare": cmd_compare, "export": cmd_export, "push": cmd_push}
 
 if __name__ == "__main__":
     sys.exit(main())
