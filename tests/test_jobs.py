@@ -241,3 +241,21 @@ def test_orphaned_job_that_finishes_is_marked_succeeded(runner: JobRunner, ticke
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_resumed_run_reaches_the_same_loss_curve_as_an_uninterrupted_one(runner: JobRunner,
+                                                                        tickets_csv: Path) -> None:
+    straight = runner.submit(job_config(max_steps=10, batch_size=8, save_steps=2))
+    assert runner.wait(straight.id, timeout=JOB_TIMEOUT_S).status == "succeeded"
+    job = _cancel_after_checkpoint(runner, max_steps=10)
+    assert job.status == "cancelled", job.reason
+    runner.resume(job.id)
+    assert runner.wait(job.id, timeout=JOB_TIMEOUT_S).status == "succeeded"
+    events = read_events(job.path / "events.jsonl")
+    resumed_from = [e for e in events if e["type"] == "start"][1]["step"]
+    assert 2 <= resumed_from < 10
+    after = {e["step"]: e["loss"] for e in events if e["type"] == "log" and e["step"] > resumed_from}
+    reference = {e["step"]: e["loss"] for e in read_events(straight.path / "events.jsonl") if e["type"] == "log"}
+    assert after and set(after) <= set(reference)
+    for step, loss in after.items():
+        assert loss == pytest.approx(reference[step], rel=1e-3, abs=1e-4), (step, after, reference)
