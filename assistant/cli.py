@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--text-column", help="shorthand for --column text=NAME")
     check.add_argument("--label-column", help="shorthand for --column label=NAME")
     check.add_argument("--max-length", type=int, help="token limit to count truncated rows against")
+    check.add_argument("--format", choices=["csv", "tsv", "json", "jsonl", "parquet", "conll"],
+                       help="read the file as this format (guessed from its name and content otherwise)")
     check.add_argument("--json", action="store_true", help="print one JSON object")
 
     train = sub.add_parser("train", help="fine-tune from a config file and/or flags")
@@ -212,7 +214,8 @@ def cmd_data(args: argparse.Namespace) -> int:
     columns = parse_columns(args.column)
     columns.update({k: v for k, v in (("text", args.text_column), ("label", args.label_column)) if v})
     try:
-        report = inspect_data(confine(args.file), task=args.task, columns=columns or None, max_length=args.max_length)
+        report = inspect_data(confine(args.file), task=args.task, columns=columns or None, max_length=args.max_length,
+                              fmt=args.format)
     except TunewiseError as exc:
         if not args.json:
             raise

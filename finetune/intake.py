@@ -143,7 +143,7 @@ class _Collector:
 
 
 def inspect_data(path: str | Path, *, task: str | None = None, columns: Mapping[str, str] | None = None,
-                 max_length: int | None = None, tokenizer: Any = None) -> DatasetReport:
+                 max_length: int | None = None, tokenizer: Any = None, fmt: str | None = None) -> DatasetReport:
     """Validate a dataset file or folder without raising on data problems.
 
     Args:
@@ -152,6 +152,7 @@ def inspect_data(path: str | Path, *, task: str | None = None, columns: Mapping[
         columns: Role -> column overrides.
         max_length: Token limit to count truncated rows against (default per task).
         tokenizer: Tokenizer to count lengths with (default: the packaged MiniLM's, else words).
+        fmt: Read the file as this format instead of guessing (csv, tsv, json, jsonl, parquet, conll).
 
     Returns:
         The report; ``report.ok`` says whether it can be trained on.
@@ -159,11 +160,12 @@ def inspect_data(path: str | Path, *, task: str | None = None, columns: Mapping[
     Raises:
         DataError: Only when the file cannot be read at all (missing, empty, binary, too big).
     """
-    return _intake(path, task=task, columns=columns, max_length=max_length, tokenizer=tokenizer, keep=False)[0]
+    return _intake(path, task=task, columns=columns, max_length=max_length, tokenizer=tokenizer, keep=False,
+                   fmt=fmt)[0]
 
 
 def load_data(path: str | Path, *, task: str | None = None, columns: Mapping[str, str] | None = None,
-              max_length: int | None = None, tokenizer: Any = None) -> LoadedData:
+              max_length: int | None = None, tokenizer: Any = None, fmt: str | None = None) -> LoadedData:
     """Load, convert and validate a dataset; raise if anything blocks training.
 
     Args:
@@ -172,6 +174,7 @@ def load_data(path: str | Path, *, task: str | None = None, columns: Mapping[str
         columns: Role -> column overrides.
         max_length: Token limit for the truncation warning.
         tokenizer: Tokenizer for length statistics.
+        fmt: Read the file as this format instead of guessing.
 
     Returns:
         The canonical records (leaked test rows already moved out of the test side) and the report.
@@ -179,7 +182,8 @@ def load_data(path: str | Path, *, task: str | None = None, columns: Mapping[str
     Raises:
         DataError: Listing every problem with its row and fix.
     """
-    report, loaded = _intake(path, task=task, columns=columns, max_length=max_length, tokenizer=tokenizer, keep=True)
+    report, loaded = _intake(path, task=task, columns=columns, max_length=max_length, tokenizer=tokenizer, keep=True,
+                             fmt=fmt)
     if not report.ok or loaded is None:
         listed = "\n".join(f"- {p}" for p in report.problems) or "- no task could be detected"
         raise DataError(f"{Path(path).name} cannot be used yet:\n{listed}")
@@ -187,8 +191,8 @@ def load_data(path: str | Path, *, task: str | None = None, columns: Mapping[str
 
 
 def _intake(path: str | Path, *, task: str | None, columns: Mapping[str, str] | None, max_length: int | None,
-            tokenizer: Any, keep: bool) -> tuple[DatasetReport, LoadedData | None]:
-    raw, stream = open_data(path)
+            tokenizer: Any, keep: bool, fmt: str | None = None) -> tuple[DatasetReport, LoadedData | None]:
+    raw, stream = open_data(path, fmt)
     report = DatasetReport(path=str(path), format=raw.format)
     sample: list[tuple[int, dict[str, Any]]] = []
     for item in stream:

@@ -91,11 +91,13 @@ def max_bytes() -> int:
         return DEFAULT_MAX_MB * 2**20
 
 
-def open_data(path: str | Path) -> tuple[RawData, Iterator[tuple[int, dict[str, Any]]]]:
+def open_data(path: str | Path, fmt: str | None = None) -> tuple[RawData, Iterator[tuple[int, dict[str, Any]]]]:
     """Open a dataset file or ``save_to_disk`` folder and stream its records.
 
     Args:
         path: The file or folder (already confined to the workspace by the caller).
+        fmt: Read the file as this format (csv, tsv, json, jsonl, parquet, conll) instead of guessing
+            from its name and content.
 
     Returns:
         ``(raw, records)``: ``raw`` describes the file and collects problems while ``records`` is
@@ -116,8 +118,10 @@ def open_data(path: str | Path) -> tuple[RawData, Iterator[tuple[int, dict[str, 
     _check_size(path, size)
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
-    kind = SUFFIXES.get(path.suffix.lower())
-    if head.startswith(b"PAR1"):
+    if fmt is not None and fmt not in FORMATS[:-1]:
+        raise DataError(f"Unknown format '{fmt}'. Use one of: {', '.join(FORMATS[:-1])}.")
+    kind = fmt or SUFFIXES.get(path.suffix.lower())
+    if head.startswith(b"PAR1") and fmt is None:
         kind = "parquet"
     if kind != "parquet":
         _refuse_binary(path, head)

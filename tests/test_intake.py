@@ -866,3 +866,13 @@ def test_large_jsonl_is_streamed(tmp_path: Path) -> None:
     assert report.rows == n and report.labels == {"billing": 66_667, "refund": 66_667, "delivery": 66_666}
     assert report.lengths["max"] == 21
     assert peak < size / 3, f"peak {peak / 2**20:.1f} MB for a {size / 2**20:.1f} MB file"
+
+
+def test_format_override_reads_a_misnamed_file(tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"
+    path.write_text("text\tlabel\n" + "".join(f"row {i}, with a comma\t{'ab'[i % 2]}\n" for i in range(12)),
+                    encoding="utf-8")
+    report = inspect_data(path, fmt="tsv")
+    assert report.ok and report.format == "tsv" and report.rows == 12
+    with pytest.raises(DataError, match="Unknown format 'xlsx'"):
+        inspect_data(path, fmt="xlsx")
