@@ -20,15 +20,8 @@ import yaml
 
 from finetune.config import RunConfig
 from finetune.errors import ConfigError, JobError, PathError
-from finetune.export import (
-    NOT_CATALOG_NOTE,
-    HubError,
-    check_repo_id,
-    merge_adapter,
-    push_job,
-    resolve_job_dir,
-    write_model_card,
-)
+from finetune.export import HubError, check_repo_id, merge_adapter, push_job
+from finetune.model_card import NOT_CATALOG_NOTE, resolve_job_dir, write_model_card
 from tests.tiny_models import tiny_bert, tiny_llama
 
 ROOT = Path(__file__).resolve().parents[1]
