@@ -1,6 +1,7 @@
 """Estimator vs measurement: QLoRA peak memory and step time of random-init Llama models on this CPU.
 
     .venv/bin/python bench/estimate_memory.py [--sizes tiny,small,mid] [--steps 4] [--seq-len 256] [--batch 4]
+    .venv/bin/python bench/estimate_memory.py --compare-bits large --seq-len 128 --batch 2
 
 Each size runs in a fresh subprocess (so its peak RSS is its own): a randomly initialised Llama of that
 shape is saved, loaded back in 4-bit NF4 (bitsandbytes, double quantisation, float32 compute as
@@ -52,7 +53,7 @@ def _dense_params(config: object) -> int:
         return sum(p.numel() for p in AutoModelForCausalLM.from_config(config).parameters())
 
 
-def child(size: str, steps: int, seq_len: int, batch: int) -> dict:
+def child(size: str, steps: int, seq_len: int, batch: int, bits: int = 4) -> dict:
     """Train one shape and report its parameter count, peak RSS and seconds per step."""
     import torch
     from peft import LoraConfig, get_peft_model
@@ -70,7 +71,7 @@ def child(size: str, steps: int, seq_len: int, batch: int) -> dict:
         subprocess.run([sys.executable, "-c", MAKE_MODEL, tmp, config.to_json_string()], check=True)
         rss_before_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
-                                   bnb_4bit_compute_dtype=torch.float32)
+                                   bnb_4bit_compute_dtype=torch.float32) if bits == 4 else None
         model = AutoModelForCausalLM.from_pretrained(tmp, quantization_config=quant, device_map="cpu",
                                                      dtype=torch.float32)
     params = _dense_params(config)
@@ -104,10 +105,16 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--seq-len", type=int, default=256)
     parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--compare-bits", metavar="SIZE",
+                        help="instead: peak memory of 4-bit QLoRA vs float32 LoRA on the SIZE shape")
+    parser.add_argument("--bits", type=int, default=4, choices=[4, 32], help=argparse.SUPPRESS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.steps, args.seq_len, args.batch)))
+        print(json.dumps(child(args.child, args.steps, args.seq_len, args.batch, args.bits)))
+        return
+    if args.compare_bits:
+        compare_bits(args)
         return
 
     from catalog.estimate import estimate_training_memory, estimate_training_time
@@ -128,6 +135,22 @@ def main() -> None:
                                       method="qlora", hardware=hw, gradient_checkpointing=False)
         print(f"{size:6} {m['params'] / 1e6:7.0f}M {m['peak_gb']:8.2f} {mem.total_gb:7.2f} "
               f"{mem.total_gb / m['peak_gb']:8.2f} {m['step_s']:7.2f} {took.seconds:7.2f} {took.seconds / m['step_s']:8.2f}")
+
+
+def compare_bits(args: argparse.Namespace) -> None:
+    """Peak RSS of the same LoRA run with a 4-bit NF4 base and with a float32 base, and their ratio."""
+    peaks = {}
+    for bits in (32, 4):
+        out = subprocess.run([sys.executable, __file__, "--child", args.compare_bits, "--steps", str(args.steps),
+                              "--seq-len", str(args.seq_len), "--batch", str(args.batch), "--bits", str(bits)],
+                             capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"}, check=True)
+        peaks[bits] = json.loads(out.stdout.strip().splitlines()[-1])
+    params = peaks[4]["params"]
+    print(f"# {args.compare_bits}: {params / 1e6:.0f}M params, LoRA r=16, batch {args.batch} x {args.seq_len} tokens")
+    for bits in (32, 4):
+        print(f"{'QLoRA 4-bit NF4' if bits == 4 else 'LoRA float32':16} peak {peaks[bits]['peak_gb']:6.2f} GB  "
+              f"(after load {peaks[bits]['load_peak_gb']:.2f} GB)  {peaks[bits]['step_s']:.2f} s/step")
+    print(f"ratio QLoRA/LoRA peak memory: {peaks[4]['peak_gb'] / peaks[32]['peak_gb']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from catalog.hardware import Hardware
 from finetune.config import RunConfig
 from finetune.runner import JobRunner
 
+ROOT = Path(__file__).resolve().parents[1]
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 TASK = ("We want to route customer support tickets to the billing, refund and delivery teams; "
         "we have 700 labelled tickets.")
@@ -330,3 +331,21 @@ def test_job_tools_are_scoped_to_the_session_owner(runner: JobRunner, tickets_cs
     assert str(message.content).startswith("Error:")
     assert _call(_tools(services, alice)["job_status"], job_id=job_id).artifact["status"] in (
         "running", "succeeded", "queued")
+
+
+def test_guide_plans_ner_on_an_ner_file(assistant: Assistant, services: Services, workspace: Path) -> None:
+    import shutil
+
+    shutil.copy(ROOT / "examples" / "ner_custom_entities.jsonl", workspace / "parts.jsonl")
+    session = services.session()
+    checked = assistant.chat(session, "check parts.jsonl")
+    calls = tool_calls(checked)
+    assert [name for name, _ in calls] == ["inspect_dataset", "start_finetune"]
+    assert tool_results(checked, "inspect_dataset")[0].artifact["task"] == "token-classification"
+    assert calls[1][1]["task"] == "token-classification" and calls[1][1]["model_id"] == MINILM
+    plan = tool_results(checked, "start_finetune")[0].artifact
+    assert plan["status"] == "needs_confirmation"
+    assert plan["plan"]["task"] == "token-classification" and plan["plan"]["train_rows"] == 320
+    started = assistant.chat(session, "yes")
+    assert tool_results(started, "start_finetune")[0].artifact["status"] == "started"
+    assert services.runner.list()[0].task == "token-classification"
