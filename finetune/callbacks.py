@@ -19,12 +19,15 @@ class EventCallback(TrainerCallback):
         self.train_examples = train_examples
         self.started = time.time()
         self.start_step = 0
+        self.start_tokens = 0
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.started = time.time()
         self.start_step = state.global_step
+        self.start_tokens = state.num_input_tokens_seen
         self.events.emit("start", total_steps=state.max_steps, step=state.global_step,
-                         epochs=args.num_train_epochs, train_examples=self.train_examples)
+                         epochs=args.num_train_epochs, train_examples=self.train_examples,
+                         world_size=args.world_size, per_device_batch_size=args.per_device_train_batch_size)
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
                **kwargs: Any) -> None:
@@ -34,11 +37,13 @@ class EventCallback(TrainerCallback):
         elapsed = max(time.time() - self.started, 1e-6)
         done = state.global_step - self.start_step
         per_step = elapsed / max(done, 1)
-        batch = args.per_device_train_batch_size * args.gradient_accumulation_steps
+        # examples per optimizer step over all processes (a multi-GPU run steps every replica at once)
+        batch = args.per_device_train_batch_size * args.gradient_accumulation_steps * args.world_size
         self.events.emit(
             "log", step=state.global_step, total_steps=state.max_steps, epoch=round(state.epoch or 0, 3),
             loss=round(float(logs["loss"]), 5), learning_rate=float(logs.get("learning_rate", 0.0)),
             examples_per_s=round(done * batch / elapsed, 2),
+            tokens_per_s=round((state.num_input_tokens_seen - self.start_tokens) / elapsed, 1),
             eta_s=round(per_step * max(state.max_steps - state.global_step, 0), 1),
             progress=round(state.global_step / max(state.max_steps, 1), 4),
         )

@@ -18,14 +18,21 @@ FINAL_EVENTS = ("done", "error", "cancelled")
 
 
 class EventWriter:
-    """Appends events to a job's ``events.jsonl``, flushed line by line."""
+    """Appends events to a job's ``events.jsonl``, flushed line by line.
 
-    def __init__(self, path: Path) -> None:
+    In a multi-process run only rank 0 writes: the other ranks get a writer with ``enabled=False``,
+    whose ``emit`` builds the event but appends nothing, so the job has one event stream.
+    """
+
+    def __init__(self, path: Path, *, enabled: bool = True) -> None:
         self.path = path
+        self.enabled = enabled
 
     def emit(self, event_type: str, **fields: Any) -> dict[str, Any]:
         """Append one event ``{"type": event_type, "time": ..., **fields}`` and return it."""
         event = {"type": event_type, "time": round(time.time(), 3), **fields}
+        if not self.enabled:
+            return event
         line = json.dumps(event, ensure_ascii=False, default=str) + "\n"
         with self.path.open("a", encoding="utf-8") as fh:
             fh.write(line)

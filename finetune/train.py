@@ -14,6 +14,10 @@ trains, evaluates base and tuned on the held-out split, and leaves a self-descri
 
 Exit codes: 0 succeeded, 3 cancelled (SIGTERM/SIGINT, after a checkpoint), 1 failed (the reason is
 the last ``error`` event).
+
+The same command runs under ``torchrun`` / ``accelerate launch`` (see ``finetune.distributed``): every
+rank trains its share of each batch, and only rank 0 writes the job folder; the other ranks exit 0
+once training ends.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from finetune import distributed
 from finetune.config import RunConfig
 from finetune.errors import TunewiseError
 from finetune.events import EventWriter
@@ -42,15 +47,16 @@ EXIT_CANCELLED = 3
 
 
 def setup(config_path: Path) -> tuple[RunConfig, Path, EventWriter]:
-    """Load the config, pick the job folder and open its event log."""
+    """Load the config, pick the job folder and open its event log (written by rank 0 only)."""
     cfg = RunConfig.from_yaml(config_path)
     job_dir = Path(cfg.output.dir).resolve() if cfg.output.dir else config_path.resolve().parent
     job_dir.mkdir(parents=True, exist_ok=True)
     if cfg.output.dir is None:
         cfg.output.dir = str(job_dir)
-    if not (job_dir / "config.yaml").exists():
+    main_process = distributed.is_main_process()
+    if main_process and not (job_dir / "config.yaml").exists():
         cfg.save(job_dir / "config.yaml")
-    return cfg, job_dir, EventWriter(job_dir / "events.jsonl")
+    return cfg, job_dir, EventWriter(job_dir / "events.jsonl", enabled=main_process)
 
 
 @dataclass
@@ -130,6 +136,10 @@ def training_arguments(cfg: RunConfig, job_dir: Path, device: str, has_eval: boo
         greater_is_better=False if best else None,
         seed=t.seed,
         use_cpu=device == "cpu",
+        include_num_input_tokens_seen="non_padding",
+        ddp_backend="gloo" if device == "cpu" and distributed.is_distributed() else None,  # not MPI under torchrun
+        # DDP's unused-parameter search fails on reentrant checkpointing; with LoRA every adapter is used anyway
+        ddp_find_unused_parameters=False if t.gradient_checkpointing else None,
         report_to="none",
         disable_tqdm=True,
         optim="adamw_torch",
@@ -146,6 +156,7 @@ def fit(cfg: RunConfig, job_dir: Path, events: EventWriter, data: RunData, resum
     from finetune.recipes import Recipe
 
     set_seed(cfg.train.seed)  # before the model: LoRA matrices and new heads are initialised randomly
+    distributed.prepare_process()  # multi-GPU: each rank on its own GPU, not all on cuda:0
     source, _ = resolve_model_source(cfg.model.name)
     recipe = Recipe(model_kind(cfg.task, source, revision=cfg.model.revision,
                                trust_remote_code=cfg.model.trust_remote_code), cfg.task, cfg, data.labels)
@@ -268,15 +279,21 @@ def main(argv: list[str] | None = None) -> int:
         cfg, job_dir, events = setup(args.config)
         events.emit("phase", phase="loading", message="Loading data and model", pid=os.getpid())
         data = load_run_data(cfg)
-        save_splits(job_dir / "splits.json", data.splits, data.seed)
+        if distributed.is_main_process():
+            save_splits(job_dir / "splits.json", data.splits, data.seed)
         trainer, tokenizer, stopper, recipe = fit(cfg, job_dir, events, data, args.resume)
         if stopper.requested:
             events.emit("cancelled", step=trainer.state.global_step, message="Stopped on request; checkpoint kept")
             return EXIT_CANCELLED
+        if not distributed.is_main_process():  # rank 0 saves and evaluates the (identical) replica alone
+            return 0
         events.emit("phase", phase="saving", message="Saving the adapter")
         save_adapter(trainer, tokenizer, job_dir, data.labels)
         events.emit("phase", phase="evaluating", message="Scoring base and tuned on held-out data")
         metrics = validate(cfg, job_dir, events, trainer, tokenizer, data, recipe)
+        from finetune.model_card import write_model_card
+
+        write_model_card(job_dir)
         events.emit("done", metrics=metrics, time=time.time())
         return 0
     except TunewiseError as exc:

@@ -69,6 +69,10 @@ def test_task_trains_a_tiny_model_and_its_loss_goes_down(task: str, workspace: P
     assert len(preds) == 6 and all({"input", "reference", "tuned"} <= set(p) for p in preds)
     assert (job / "adapter" / "adapter_model.safetensors").is_file()
     assert any((job / "checkpoints").glob("checkpoint-*"))
+    events = [json.loads(line) for line in (job / "events.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert all(e["tokens_per_s"] > 0 for e in events if e["type"] == "log")  # non-padding tokens counted
+    card = (job / "README.md").read_text(encoding="utf-8")
+    assert card.startswith("---") and task in card and "tunewise train" in card
     if task == "token-classification":
         labels = json.loads((job / "labels.json").read_text(encoding="utf-8"))
         assert labels[0] == "O" and "B-PRODUCT" in labels
