@@ -100,6 +100,20 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
                     tuned_out = gr.Markdown(label="Tuned")
                 cmp_examples = gr.Dataframe(label="Held-out examples (disagreements first)", interactive=False,
                                             wrap=True, column_widths=["14%", "14%", "14%", "10%", "48%"])
+                gr.Markdown("### Blind A/B\nType an input: the two models' answers appear as **A** and **B** in "
+                            "random order. Vote, then see which was the tuned model.")
+                with gr.Row():
+                    ab_input = gr.Textbox(label="Input for a blind comparison", scale=4, elem_id="tw-ab-input")
+                    ab_show = gr.Button("Show two answers", scale=1, elem_id="tw-ab-show")
+                with gr.Row():
+                    ab_left = gr.Markdown(elem_id="tw-ab-left")
+                    ab_right = gr.Markdown(elem_id="tw-ab-right")
+                with gr.Row():
+                    ab_buttons = [gr.Button(text, elem_id=f"tw-vote-{vote}", size="sm")
+                                  for vote, text in (("left", "A is better"), ("right", "B is better"),
+                                                     ("tie", "Tie"), ("both_bad", "Both bad"))]
+                ab_result = gr.Markdown(elem_id="tw-ab-result")
+                ab_trial = gr.State("")
 
         demo.load(h.restore, inputs=session_id, outputs=[session_id, chatbot])
         chat_io = {"inputs": [box, chatbot, session_id], "outputs": [chatbot, box]}
@@ -124,5 +138,10 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
             h.compare, inputs=[cmp_pick, session_id], outputs=[cmp_summary, cmp_examples])
         demo.load(h.compare_choices, inputs=session_id, outputs=cmp_pick)
         probe_btn.click(h.try_input, inputs=[cmp_pick, probe, session_id], outputs=[base_out, tuned_out])
+        ab_show.click(h.ab_show, inputs=[cmp_pick, ab_input, session_id],
+                      outputs=[ab_left, ab_right, ab_trial, ab_result])
+        for button, vote in zip(ab_buttons, ("left", "right", "tie", "both_bad"), strict=True):
+            button.click(lambda t, j, s, v=vote: h.ab_vote(t, v, j, s), inputs=[ab_trial, cmp_pick, session_id],
+                         outputs=[ab_result, ab_trial])
     demo.queue(default_concurrency_limit=4, max_size=64)
     return demo

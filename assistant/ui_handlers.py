@@ -250,12 +250,13 @@ class Handlers:
             result = compare_job(job.path, limit=30)
         except TunewiseError as exc:
             return f"⚠️ {exc}", None
-        lines = [f"### {job.model} on `{job.data}`", f"Base: {result['base_method']}. "
+        method = result["base_method"] or "none (an untrained head is no baseline for this task)"
+        lines = [f"### {job.model} on `{job.data}` ({result['task']})", f"Base: {method}. "
                  f"Held-out rows: {result['eval_rows']}.", "", "| metric | base | tuned | change |", "|---|---|---|---|"]
         for key, tuned in result["metrics"]["tuned"].items():
             base = result["metrics"]["base"].get(key)
-            delta = "" if base is None else f"{(tuned - base) * 100:+.1f} pts"
-            lines.append(f"| {key} | {'—' if base is None else f'{base:.1%}'} | {tuned:.1%} | {delta} |")
+            lines.append(f"| {key} | {_fmt_metric(key, base)} | {_fmt_metric(key, tuned)} | "
+                         f"{_fmt_delta(key, base, tuned)} |")
         if not _is_catalog_model(job.model):
             from assistant.actions import TINY_NOTE
 
@@ -278,6 +279,65 @@ class Handlers:
             return f"⚠️ {exc}", ""
         return (f"**Base (zero-shot):** {pred['base']} (similarity {pred['base_score']:.2f})",
                 f"**Tuned:** {pred['tuned']} ({pred['tuned_score']:.0%} confident)")
+
+    def ab_show(self, job_id: str | None, text: str, session_id: str) -> tuple[str, str, str, str]:
+        """Run an input through both models and show the answers as A and B in random order."""
+        from finetune.ab import VoteStore
+
+        if not job_id or not (text or "").strip():
+            return "Pick a finished job and type an input.", "", "", ""
+        session = self.services.session(session_id)
+        try:
+            job = self.services.runner.get(job_id, self.services.owner_filter(session))
+            base, tuned = pair_outputs(job.path, text)
+            store = VoteStore()
+            trial = store.new_trial(job.id, session.owner, text.strip()[:4000], base, tuned)
+            tally = store.tally(job.id).describe()
+        except TunewiseError as exc:
+            return f"Problem: {exc}", "", "", ""
+        return f"**A:** {trial.left}", f"**B:** {trial.right}", trial.id, f"Vote to reveal. {tally}"
+
+    def ab_vote(self, trial_id: str, vote: str, job_id: str | None, session_id: str) -> tuple[str, str]:
+        """Record a vote, reveal which side was tuned, and show the tally."""
+        from finetune.ab import VoteStore
+
+        if not trial_id:
+            return "Show two answers first, then vote.", ""
+        session = self.services.session(session_id)
+        store = VoteStore()
+        try:
+            result = store.vote(trial_id, vote, session.owner)
+        except TunewiseError as exc:
+            return f"Problem: {exc}", ""
+        tuned_letter = "A" if result["tuned_side"] == "left" else "B"
+        verdict = {"tuned": "you preferred the **tuned** model", "base": "you preferred the **base** model",
+                   "tie": "you called it a tie", "both_bad": "you found both answers bad"}[result["winner"]]
+        tally = store.tally(job_id).describe() if job_id else ""
+        return f"{tuned_letter} was the tuned model: {verdict}. {tally}", ""
+
+
+def pair_outputs(job_dir: Path, text: str) -> tuple[str, str]:
+    """Base and tuned output for one new input, as text (for side-by-side and blind A/B)."""
+    from finetune.serve import classifier_pair
+
+    pred = classifier_pair(job_dir).predict([text.strip()[:4000]])[0]
+    return str(pred["base"]), str(pred["tuned"])
+
+
+def _fmt_metric(key: str, value: float | None) -> str:
+    """Scores on a 0-100 scale (BLEU, chrF) as numbers, the others (0-1) as percentages."""
+    if value is None:
+        return "—"
+    return f"{value:.1f}" if key in HUNDRED_SCALE else f"{value:.1%}"
+
+
+def _fmt_delta(key: str, base: float | None, tuned: float) -> str:
+    if base is None:
+        return ""
+    return f"{tuned - base:+.1f}" if key in HUNDRED_SCALE else f"{(tuned - base) * 100:+.1f} pts"
+
+
+HUNDRED_SCALE = ("bleu", "chrf")
 
 
 def _is_catalog_model(model: str) -> bool:

@@ -47,6 +47,18 @@ def test_full_offline_journey(page: object, app_server: dict) -> None:
     page.locator("#tw-compare").get_by_text("accuracy").first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
     summary = page.locator("#tw-compare").inner_text()  # type: ignore[attr-defined]
     assert "base" in summary and "tuned" in summary
+    # Blind A/B: two answers, a vote, then the reveal and the tally (stored in SQLite).
+    page.locator("#tw-ab-input textarea").fill("I was charged twice for my subscription this month")  # type: ignore[attr-defined]
+    page.locator("#tw-ab-show").click()  # type: ignore[attr-defined]
+    page.locator("#tw-ab-result").get_by_text("Vote to reveal").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    assert page.locator("#tw-ab-left").inner_text().startswith("A:")  # type: ignore[attr-defined]
+    page.locator("button#tw-vote-tie").click()  # type: ignore[attr-defined]
+    page.locator("#tw-ab-result").get_by_text("was the tuned model").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    assert "1 votes" in page.locator("#tw-ab-result").inner_text()  # type: ignore[attr-defined]
+    from finetune.ab import VoteStore
+
+    job_id = next(p.name for p in (app_server["home"] / "jobs").iterdir())
+    assert VoteStore(app_server["home"] / "tunewise.db").tally(job_id).ties == 1
     page.get_by_role("tab", name="Chat").click()  # type: ignore[attr-defined]
     send(page, "compare")
     wait_for_text(page, "held-out rows")
