@@ -77,3 +77,38 @@ def test_task_trains_a_tiny_model_and_its_loss_goes_down(task: str, workspace: P
         labels = json.loads((job / "labels.json").read_text(encoding="utf-8"))
         assert labels[0] == "O" and "B-PRODUCT" in labels
         assert all(len(p["tuned"]) == len(p["reference"]) for p in preds)
+
+
+def test_chat_with_packing_trains_on_full_blocks(workspace: Path) -> None:
+    shutil.copy(ROOT / "examples" / "chat_house_style.jsonl", workspace / "chat.jsonl")
+    model_dir = tiny_llama(workspace / "models" / "tiny-chat")
+    job = workspace / "jobs" / "packed"
+    job.mkdir(parents=True)
+    cfg = RunConfig.from_dict({
+        "task": "chat", "model": {"name": str(model_dir)}, "data": {"path": "chat.jsonl", "max_length": 256},
+        "lora": {"target_modules": ["q_proj", "v_proj"], "r": 8},
+        "train": {"max_steps": 12, "batch_size": 4, "learning_rate": 1e-2, "logging_steps": 2, "packing": True,
+                  "warmup_ratio": 0.0},
+        "eval": {"max_examples": 4, "max_new_tokens": 8}, "output": {"dir": str(job)}})
+    cfg.save(job / "config.yaml")
+    from finetune.train import main
+
+    assert main([str(job / "config.yaml")]) == 0
+    events = [json.loads(line) for line in (job / "events.jsonl").read_text(encoding="utf-8").splitlines()]
+    start = next(e for e in events if e["type"] == "start")
+    # 176 conversations of ~200 tokens packed into 256-token blocks: far fewer examples than conversations
+    assert start["train_examples"] < 176
+    losses = _losses(job)
+    assert losses[-1] < losses[0]
+
+
+def test_eval_steps_and_early_stopping_map_onto_the_trainer(workspace: Path) -> None:
+    from finetune.train import training_arguments
+
+    cfg = RunConfig.from_dict({"train": {"eval_steps": 10, "early_stopping_patience": 2, "save_steps": 50}})
+    args = training_arguments(cfg, workspace, "cpu", has_eval=True)
+    assert args.eval_strategy == "steps" and args.eval_steps == 10
+    assert args.load_best_model_at_end and args.metric_for_best_model == "eval_loss"
+    assert args.save_steps == 10  # best-checkpoint selection needs a checkpoint at every evaluation
+    plain = training_arguments(RunConfig(), workspace, "cpu", has_eval=False)
+    assert plain.eval_strategy == "no" and not plain.load_best_model_at_end
