@@ -307,9 +307,15 @@ def metric_line(metrics: dict[str, Any]) -> str:
     key = metrics.get("metric", "accuracy")
     tuned = metrics.get("tuned", {}).get(key)
     base = metrics.get("base", {}).get(key)
-    line = f"held-out {key}: tuned {tuned:.1%}" if tuned is not None else "no held-out score"
+    hundred = key in ("bleu", "chrf")  # sacrebleu's 0-100 scale
+
+    def show(value: float) -> str:
+        return f"{value:.1f}" if hundred else f"{value:.1%}"
+
+    line = f"held-out {key}: tuned {show(tuned)}" if tuned is not None else "no held-out score"
     if base is not None and tuned is not None:
-        line += f" vs base {base:.1%} ({(tuned - base) * 100:+.1f} points)"
+        change = (tuned - base) if hundred else (tuned - base) * 100
+        line += f" vs base {show(base)} ({change:+.1f} points)"
     return line
 
 

@@ -98,16 +98,16 @@ def _after_compare(args: dict, result: dict, content: str, memory: Memory, tools
     base, tuned, metric = result.get("base"), result.get("tuned"), result.get("metric", "accuracy")
     if base is None or tuned is None:
         return AIMessage(content=content)
-    delta = (tuned - base) * 100
+    hundred = metric in ("bleu", "chrf")  # sacrebleu's 0-100 scale
+    delta = (tuned - base) if hundred else (tuned - base) * 100
+    b, t = (f"{base:.1f}", f"{tuned:.1f}") if hundred else (f"{base:.1%}", f"{tuned:.1%}")
     if delta >= 2:
-        verdict = (f"**Fine-tuning helped:** held-out {metric} rose from {base:.1%} to {tuned:.1%} "
-                   f"({delta:+.1f} points).")
+        verdict = f"**Fine-tuning helped:** held-out {metric} rose from {b} to {t} ({delta:+.1f} points)."
     elif delta > -2:
-        verdict = (f"**Fine-tuning made little difference** ({base:.1%} → {tuned:.1%}): the base model is "
-                   "already about as good, so prompting or zero-shot may be enough.")
+        verdict = (f"**Fine-tuning made little difference** ({b} → {t}): the base model is already about as "
+                   "good, so prompting or zero-shot may be enough.")
     else:
-        verdict = (f"**The tuned model is worse** ({base:.1%} → {tuned:.1%}); check the labels and try more "
-                   "data or epochs.")
+        verdict = f"**The tuned model is worse** ({b} → {t}); check the labels and try more data or epochs."
     return AIMessage(content=verdict + "\n\n" + content + "\n\nType an input in quotes (e.g. *compare \"my parcel "
                      "never arrived\"*) to run it through both models, or use the **Compare** tab.")
 
