@@ -308,15 +308,33 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def describe_failure(exc: BaseException) -> str:
-    """A one-line, human reason for an unexpected failure (out of memory, disk full, ...)."""
-    text = f"{type(exc).__name__}: {exc}"
-    lowered = text.lower()
-    if "out of memory" in lowered or isinstance(exc, MemoryError):
-        return "Out of memory. Lower train.batch_size or data.max_length, or use 4-bit quantization."
-    if "no space left" in lowered:
+def describe_failure(exc: BaseException | str) -> str:
+    """A one-line, human reason for an unexpected failure (out of memory, disk full, ...).
+
+    Args:
+        exc: The exception (its causes and context are searched too: a full disk often surfaces as a
+            library's own error raised while handling the ``OSError``), or the last error line of a job log.
+    """
+    import errno
+
+    chain: list[BaseException] = []
+    current = exc if isinstance(exc, BaseException) else None
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    texts = [exc] if isinstance(exc, str) else [f"{type(e).__name__}: {e}" for e in chain]
+    lowered = "\n".join(texts).lower()
+    codes = {getattr(e, "errno", None) for e in chain}
+    out_of_memory = ("out of memory", "memoryerror", "can't allocate memory", "cannot allocate memory",
+                     "failed to map segment from shared object", "std::bad_alloc")
+    if any(isinstance(e, MemoryError) for e in chain) or errno.ENOMEM in codes or \
+            any(p in lowered for p in out_of_memory):
+        return ("Out of memory: the training process could not get the memory it needed. Lower "
+                "train.batch_size or data.max_length, use 4-bit quantization or a smaller model, then retry.")
+    if errno.ENOSPC in codes or errno.EDQUOT in codes or any(p in lowered for p in ("no space left",
+                                                                                     "disk quota exceeded")):
         return "The disk is full. Free space in the workspace and resume the job."
-    return text.splitlines()[0][:500]
+    return texts[0].splitlines()[0][:500] if texts[0] else "The training process failed; see the job log."
 
 
 if __name__ == "__main__":
