@@ -80,6 +80,7 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
                     job_pick = gr.Dropdown(label="Job", choices=[], scale=3)
                     cancel = gr.Button("Cancel", scale=1)
                     resume = gr.Button("Resume", scale=1)
+                    retry = gr.Button("Retry as a new job", scale=1)
                 job_detail = gr.Markdown(elem_id="tw-job-detail")
                 with gr.Row():
                     loss_plot = gr.LinePlot(x="step", y="loss", title="Training loss", height=260)
@@ -133,6 +134,7 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
         job_pick.change(h.jobs, inputs=[session_id, job_pick], outputs=jobs_out, show_progress="hidden")
         cancel.click(lambda j, s: h.job_action("cancel", j, s), inputs=[job_pick, session_id], outputs=job_detail)
         resume.click(lambda j, s: h.job_action("resume", j, s), inputs=[job_pick, session_id], outputs=job_detail)
+        retry.click(lambda j, s: h.job_action("retry", j, s), inputs=[job_pick, session_id], outputs=job_detail)
         cmp_load.click(h.compare, inputs=[cmp_pick, session_id], outputs=[cmp_summary, cmp_examples])
         compare_tab.select(h.compare_choices, inputs=session_id, outputs=cmp_pick).then(
             h.compare, inputs=[cmp_pick, session_id], outputs=[cmp_summary, cmp_examples])

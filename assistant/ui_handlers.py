@@ -214,15 +214,19 @@ class Handlers:
         return "\n\n".join(lines), losses, evals, tail
 
     def job_action(self, action: str, job_id: str | None, session_id: str) -> str:
-        """Cancel or resume the selected job."""
+        """Cancel, resume or retry the selected job."""
         if not job_id:
             return "Select a job first."
         session = self.services.session(session_id)
         owner = self.services.owner_filter(session)
+        runner = self.services.runner
         try:
-            job = (self.services.runner.cancel if action == "cancel" else self.services.runner.resume)(job_id, owner)
+            if action == "retry":
+                job = runner.retry(job_id, owner)
+                return f"Started job {job.id} with the same settings as {job_id} ({job.status})."
+            job = (runner.cancel if action == "cancel" else runner.resume)(job_id, owner)
         except TunewiseError as exc:
-            return f"⚠️ {exc}"
+            return f"Problem: {exc}"
         return f"Job {job.id} is now {job.status}."
 
     # -- compare ---------------------------------------------------------------------------------
