@@ -6,8 +6,9 @@
     tunewise data check FILE [--task T] [--column ROLE=NAME ...] [--max-length N] [--json]
     tunewise train [CONFIG.yaml] [--model M] [--task T] [--data FILE] [--max-steps N] [--epochs N]
                    [--output DIR] [--no-quantize] [--detach]
-    tunewise jobs list|show|cancel|resume|logs [ID] [--json]
-    tunewise compare JOB [--limit N] [--json]
+    tunewise jobs list|show|cancel|resume|retry|logs [ID] [--json] [--follow]
+    tunewise compare JOB [--data FILE] [--limit N] [--json]
+    tunewise serve JOB [--host H] [--port P] [--api-key KEY] [--print-vllm]
 """
 
 from __future__ import annotations
@@ -87,15 +88,29 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-quantize", action="store_true", help="plain LoRA on a 32-bit base instead of QLoRA")
     train.add_argument("--detach", action="store_true", help="print the job id and return at once")
 
-    jobs = sub.add_parser("jobs", help="list, show, cancel, resume jobs or read their logs")
-    jobs.add_argument("action", choices=["list", "show", "cancel", "resume", "logs"])
+    jobs = sub.add_parser("jobs", help="list, show, cancel, resume or retry jobs, or read their logs")
+    jobs.add_argument("action", choices=["list", "show", "cancel", "resume", "retry", "logs"],
+                      help="retry starts a stopped job over as a new job; resume continues it from its checkpoint")
     jobs.add_argument("job_id", nargs="?")
-    jobs.add_argument("--json", action="store_true")
+    jobs.add_argument("--json", action="store_true", help="print JSON (list, show, cancel, resume, retry)")
+    jobs.add_argument("--follow", "-f", action="store_true",
+                      help="logs: keep printing the log as it grows until the job ends (exit 0 if it succeeded)")
 
-    cmp = sub.add_parser("compare", help="base vs tuned on a job's held-out data")
-    cmp.add_argument("job_id")
-    cmp.add_argument("--limit", type=int, default=10)
-    cmp.add_argument("--json", action="store_true")
+    cmp = sub.add_parser("compare", help="base vs tuned on a job's held-out data (or on another file)")
+    cmp.add_argument("job_id", help="job id or job folder")
+    cmp.add_argument("--data", metavar="FILE", help="score both models on this dataset file now (any format "
+                     "`tunewise data check` reads) instead of the job's held-out split")
+    cmp.add_argument("--limit", type=int, default=10, help="example rows to show (default 10)")
+    cmp.add_argument("--json", action="store_true", help="print one JSON object")
+
+    srv = sub.add_parser("serve", help="an OpenAI-compatible endpoint for a job's base and tuned model")
+    srv.add_argument("job", help="job id or job folder")
+    srv.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    srv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    srv.add_argument("--api-key",
+                     help="require this key as 'Authorization: Bearer KEY' (advised off loopback)")
+    srv.add_argument("--print-vllm", action="store_true",
+                     help="print the equivalent vLLM multi-LoRA serving command instead of serving")
 
     exp = sub.add_parser("export", help="merge a job's adapter into its base: a standalone model folder")
     exp.add_argument("job", help="job id or job folder")
@@ -290,7 +305,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    """Job management."""
+    """Job management: list, show, cancel, resume, retry, logs [--follow]."""
     from finetune.runner import JobRunner
 
     runner = JobRunner()
@@ -299,39 +314,122 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps([j.__dict__ for j in jobs], indent=2))
         for j in [] if args.json else jobs:
-            print(f"{j.id}  {j.status:<11} {j.task:<20} {j.model}")
+            print(f"{j.id}  {j.status:<11} {j.task:<20} {j.model}" + (f"  ({j.reason})" if j.reason else ""))
         return 0
     if not args.job_id:
         raise TunewiseError(f"'tunewise jobs {args.action}' needs a job id.")
+    if args.action == "logs":
+        return _print_log(runner, args.job_id, follow=args.follow)
     if args.action == "cancel":
         job = runner.cancel(args.job_id, wait=True)
     elif args.action == "resume":
         job = runner.resume(args.job_id)
-    elif args.action == "logs":
-        log_file = runner.get(args.job_id).path / "train.log"
-        print(log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else "(no log yet)")
-        return 0
+    elif args.action == "retry":
+        job = runner.retry(args.job_id)
+        print(f"job {job.id} retries {job.retry_of}", file=sys.stderr)
     else:
         job = runner.get(args.job_id)
     progress = runner.progress(job.id)
-    info = {**job.__dict__, "progress": progress.percent, "phase": progress.phase, "loss": progress.loss,
-            "metrics": progress.metrics}
+    info = {**job.__dict__, "progress": progress.percent, "step": progress.step, "total_steps": progress.total_steps,
+            "eta_s": progress.eta_s, "phase": progress.phase, "loss": progress.loss, "metrics": progress.metrics,
+            "log": str(job.path / "train.log")}
     print(json.dumps(info, indent=2) if args.json else "\n".join(f"{k}: {v}" for k, v in info.items()))
     return 0
 
 
+def _print_log(runner: Any, job_id: str, follow: bool, poll_s: float = 0.5) -> int:
+    """Print a job's ``train.log``; with ``follow``, keep printing what is appended until the job ends.
+
+    Returns:
+        0, or with ``follow`` 0 when the job succeeded and 1 when it ended otherwise.
+    """
+    import codecs
+    import time
+
+    from finetune.jobs import ACTIVE
+
+    job = runner.get(job_id)
+    log_file = job.path / "train.log"
+    if not follow:
+        print(log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else "(no log yet)")
+        return 0
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    offset = 0
+    while True:
+        job = runner.get(job.id)  # the status first: once it has ended, the read below gets every last line
+        if log_file.exists():
+            with log_file.open("rb") as fh:
+                fh.seek(offset)
+                chunk = fh.read()
+            offset += len(chunk)
+            if chunk:
+                sys.stdout.write(decoder.decode(chunk))
+                sys.stdout.flush()
+        if job.status not in ACTIVE:
+            sys.stdout.write(decoder.decode(b"", final=True))
+            print(f"job {job.id} {job.status}" + (f": {job.reason}" if job.reason else ""), file=sys.stderr)
+            return 0 if job.status == "succeeded" else 1
+        time.sleep(poll_s)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Print base vs tuned for a finished job."""
-    from finetune.runner import JobRunner
+    """Print base vs tuned for a finished job: its held-out split, or a data file scored now."""
+    from finetune.model_card import resolve_job_dir
     from finetune.serve import compare_job
 
-    result = compare_job(JobRunner().get(args.job_id).path, limit=args.limit)
+    result = compare_job(resolve_job_dir(args.job_id), data=args.data, limit=args.limit)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
         return 0
-    print(f"{result['metric']}: base {result['base']:.3f}  tuned {result['tuned']:.3f}  delta {result['delta']:+.3f}")
+    for line in comparison_table(result):
+        print(line)
+    return 0
+
+
+def comparison_table(result: dict[str, Any]) -> list[str]:
+    """The lines ``tunewise compare`` prints: a metric table, then example rows."""
+
+    def num(value: float | None) -> str:
+        return "—" if value is None else f"{value:.3f}"
+
+    source = f"on {result['data']}" if result.get("data") else "on the held-out split"
+    base_method = result["base_method"] or "none"
+    lines = [f"{result['task']} {source}, {result['eval_rows']} rows; base: {base_method}",
+             "", f"{'metric':<16} {'base':>8} {'tuned':>8} {'delta':>8}"]
+    for key, tuned in result["metrics"]["tuned"].items():
+        base = result["metrics"]["base"].get(key)
+        delta = "" if base is None else f"{tuned - base:+.3f}"
+        marker = " *" if key == result["metric"] else ""
+        lines.append(f"{key:<16} {num(base):>8} {num(tuned):>8} {delta:>8}{marker}")
+    if result.get("note"):
+        lines += ["", result["note"]]
+    if result["examples"]:
+        lines += ["", "examples (disagreements first):"]
     for e in result["examples"]:
-        print(f"- [{e['reference']}] base={e.get('base')} tuned={e['tuned']} :: {e['input'][:80]}")
+        text = " ".join(str(e["input"]).split())
+        lines.append(f"- reference={_short(e['reference'])}  base={_short(e.get('base'))}  "
+                     f"tuned={_short(e['tuned'])}  :: {text[:80]}")
+    return lines
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = " ".join(str(value).split()) if not isinstance(value, list) else " ".join(map(str, value))
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve a job's base and tuned model over an OpenAI-compatible API (or print the vLLM command)."""
+    from finetune.model_card import resolve_job_dir
+    from finetune.openai_server import model_ids, run_server, vllm_command
+
+    job_dir = resolve_job_dir(args.job)
+    if args.print_vllm:
+        print(vllm_command(job_dir))
+        return 0
+    names = ", ".join(list(model_ids(job_dir))[:2])
+    print(f"loading {job_dir.name}; then serving {names} at http://{args.host}:{args.port}/v1",
+          file=sys.stderr)
+    run_server(job_dir, host=args.host, port=args.port, api_key=args.api_key)
     return 0
 
 
@@ -363,7 +461,8 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"ui": cmd_ui, "advise": cmd_advise, "catalog": cmd_catalog, "data": cmd_data, "train": cmd_train,
-            "jobs": cmd_jobs, "compare": cmd_compare, "export": cmd_export, "push": cmd_push}
+            "jobs": cmd_jobs, "compare": cmd_compare, "serve": cmd_serve, "export": cmd_export,
+            "push": cmd_push}
 
 if __name__ == "__main__":
     sys.exit(main())
