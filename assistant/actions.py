@@ -350,12 +350,14 @@ def compare(services: Services, session: Session, **kwargs: Any) -> Result:
              "| metric | base | tuned | change |", "|---|---|---|---|"]
     for key, tuned in result["metrics"]["tuned"].items():
         base = result["metrics"]["base"].get(key)
-        lines.append(f"| {key} | {_pct(base)} | {_pct(tuned)} | "
-                     f"{'' if base is None else f'{(tuned - base) * 100:+.1f} pts'} |")
+        hundred = key in ("bleu", "chrf")
+        show = (lambda v: "—" if v is None else f"{v:.1f}") if hundred else _pct
+        change = "" if base is None else (f"{tuned - base:+.1f}" if hundred else f"{(tuned - base) * 100:+.1f} pts")
+        lines.append(f"| {key} | {show(base)} | {show(tuned)} | {change} |")
     if result["examples"]:
         lines += ["", "| input | reference | base | tuned |", "|---|---|---|---|"]
-        lines += [f"| {_cell(e['input'])} | {e['reference']} | {e.get('base', '—')} | {e['tuned']} |"
-                  for e in result["examples"]]
+        lines += [f"| {_cell(e['input'])} | {_cell(str(e['reference']), 60)} | {_cell(str(e.get('base', '—')), 60)} "
+                  f"| {_cell(str(e['tuned']), 60)} |" for e in result["examples"]]
     from catalog import load_catalog
 
     if load_catalog().get(job.model) is None:
@@ -364,8 +366,8 @@ def compare(services: Services, session: Session, **kwargs: Any) -> Result:
     if args.text:
         pred = classifier_pair(job.path).predict([args.text])[0]
         result["new_input"] = pred
-        lines += ["", f"Your input → base: **{pred['base']}**, tuned: **{pred['tuned']}** "
-                  f"({pred['tuned_score']:.0%} confident)."]
+        confidence = f" ({pred['tuned_score']:.0%} confident)" if pred.get("tuned_score") is not None else ""
+        lines += ["", f"Your input → base: **{pred['base']}**, tuned: **{pred['tuned']}**{confidence}."]
     return "\n".join(lines), json.loads(json.dumps(result, default=str))
 
 

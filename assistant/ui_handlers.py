@@ -281,8 +281,10 @@ class Handlers:
             pred = classifier_pair(job.path).predict([text.strip()[:4000]])[0]
         except TunewiseError as exc:
             return f"⚠️ {exc}", ""
-        return (f"**Base (zero-shot):** {pred['base']} (similarity {pred['base_score']:.2f})",
-                f"**Tuned:** {pred['tuned']} ({pred['tuned_score']:.0%} confident)")
+        base_score = f" (similarity {pred['base_score']:.2f})" if pred.get("base_score") is not None else ""
+        tuned_score = f" ({pred['tuned_score']:.0%} confident)" if pred.get("tuned_score") is not None else ""
+        base = pred["base"] if pred.get("base") is not None else "no baseline (the base has no trained head for this task)"
+        return (f"**Base:** {base}{base_score}", f"**Tuned:** {pred['tuned']}{tuned_score}")
 
     def ab_show(self, job_id: str | None, text: str, session_id: str) -> tuple[str, str, str, str]:
         """Run an input through both models and show the answers as A and B in random order."""
@@ -322,9 +324,13 @@ class Handlers:
 
 def pair_outputs(job_dir: Path, text: str) -> tuple[str, str]:
     """Base and tuned output for one new input, as text (for side-by-side and blind A/B)."""
+    from finetune.errors import JobError
     from finetune.serve import classifier_pair
 
     pred = classifier_pair(job_dir).predict([text.strip()[:4000]])[0]
+    if pred.get("base") is None:
+        raise JobError("Blind A/B needs the base model's answer too; for this task the base has no trained head, "
+                       "so there is nothing to compare against. Use the held-out metrics above.")
     return str(pred["base"]), str(pred["tuned"])
 
 

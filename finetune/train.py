@@ -279,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg, job_dir, events = setup(args.config)
         events.emit("phase", phase="loading", message="Loading data and model", pid=os.getpid())
         data = load_run_data(cfg)
+        if distributed.is_main_process() and cfg.task == "translation":
+            cfg.save(job_dir / "config.yaml")  # with the language pair read from the data, for serving
         if distributed.is_main_process():
             save_splits(job_dir / "splits.json", data.splits, data.seed)
         trainer, tokenizer, stopper, recipe = fit(cfg, job_dir, events, data, args.resume)
