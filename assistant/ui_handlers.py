@@ -266,7 +266,8 @@ class Handlers:
 
             lines.append(f"\n> ⚠️ {TINY_NOTE}")
         columns = ["reference", "base", "tuned", "tuned_score", "input"]
-        examples = pd.DataFrame(result["examples"]).reindex(columns=columns)
+        rows = [_readable(result["task"], e) for e in result["examples"]]
+        examples = pd.DataFrame(rows).reindex(columns=columns)
         return "\n".join(lines), examples
 
     def try_input(self, job_id: str | None, text: str, session_id: str) -> tuple[str, str]:
@@ -291,7 +292,7 @@ class Handlers:
         from finetune.ab import VoteStore
 
         if not job_id or not (text or "").strip():
-            return "Pick a finished job and type an input.", "", "", ""
+            return "", "", "", "Pick a finished job and type an input."
         session = self.services.session(session_id)
         try:
             job = self.services.runner.get(job_id, self.services.owner_filter(session))
@@ -300,7 +301,7 @@ class Handlers:
             trial = store.new_trial(job.id, session.owner, text.strip()[:4000], base, tuned)
             tally = store.tally(job.id).describe()
         except TunewiseError as exc:
-            return f"Problem: {exc}", "", "", ""
+            return "", "", "", f"Problem: {exc}"
         return f"**A:** {trial.left}", f"**B:** {trial.right}", trial.id, f"Vote to reveal. {tally}"
 
     def ab_vote(self, trial_id: str, vote: str, job_id: str | None, session_id: str) -> tuple[str, str]:
@@ -320,6 +321,22 @@ class Handlers:
                    "tie": "you called it a tie", "both_bad": "you found both answers bad"}[result["winner"]]
         tally = store.tally(job_id).describe() if job_id else ""
         return f"{tuned_letter} was the tuned model: {verdict}. {tally}", ""
+
+
+def _readable(task: str | None, example: dict[str, Any]) -> dict[str, Any]:
+    """NER tag lists as entity spans ("speed sensor (PART)"); other tasks' values as they are."""
+    if task != "token-classification":
+        return example
+    from finetune.serve_tasks import bio_entities
+
+    tokens = str(example.get("input", "")).split()
+    shown = dict(example)
+    for key in ("reference", "base", "tuned"):
+        tags = example.get(key)
+        if isinstance(tags, list) and len(tags) == len(tokens):
+            spans = bio_entities(tokens, tags)
+            shown[key] = "; ".join(f"{e['text']} ({e['type']})" for e in spans) or "(no entities)"
+    return shown
 
 
 def pair_outputs(job_dir: Path, text: str) -> tuple[str, str]:

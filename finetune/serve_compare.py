@@ -96,8 +96,14 @@ def _compare_on_file(job_dir: Path, data: str | Path, limit: int, max_rows: int 
 def _comparison(task: str | None, key: str, base_metrics: dict[str, float], tuned_metrics: dict[str, float],
                 base_method: str | None, eval_rows: int | None, rows: list[dict[str, Any]],
                 limit: int) -> dict[str, Any]:
-    # Disagreements first: they are what a person wants to look at.
-    rows = sorted(rows, key=lambda r: (r.get("base") == r.get("tuned"), r.get("tuned") != r.get("reference")))
+    # Disagreements first (where tuning changed the answer, fixes before regressions); with no base, the tuned
+    # model's mistakes first: what a person wants to look at.
+    def order(row: dict[str, Any]) -> tuple[bool, bool]:
+        if row.get("base") is None:
+            return False, row.get("tuned") == row.get("reference")
+        return row.get("base") == row.get("tuned"), row.get("tuned") != row.get("reference")
+
+    rows = sorted(rows, key=order)
     base, tuned = base_metrics.get(key), tuned_metrics.get(key)
     return {
         "task": task,

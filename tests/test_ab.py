@@ -66,3 +66,50 @@ def test_votes_survive_a_new_store_on_the_same_database(workspace: Path) -> None
     trial = VoteStore().new_trial("job2", "local", "q", "a", "b", tuned_side="right")
     VoteStore().vote(trial.id, "right", "local")
     assert VoteStore().tally("job2").tuned_wins == 1
+
+
+def _tiny_job(workspace: Path, task: str) -> Path:
+    """Train a tiny job of ``task`` in-process (a few seconds) and return its folder."""
+    import shutil
+
+    from finetune.config import RunConfig
+    from finetune.train import main
+    from tests.tiny_models import tiny_encoder_with_minilm_tokenizer, tiny_llama
+
+    root = Path(__file__).resolve().parents[1]
+    data, build, targets = {"chat": ("chat_house_style.jsonl", tiny_llama, ["q_proj", "v_proj"]),
+                            "token-classification": ("ner_custom_entities.jsonl", tiny_encoder_with_minilm_tokenizer,
+                                                     ["query", "value"])}[task]
+    shutil.copy(root / "examples" / data, workspace / data)
+    job = workspace / "jobs" / task
+    job.mkdir(parents=True)
+    cfg = RunConfig.from_dict({"task": task, "model": {"name": str(build(workspace / "models" / task))},
+                               "data": {"path": data, "max_length": 96}, "lora": {"target_modules": targets},
+                               "train": {"max_steps": 4, "batch_size": 8}, "eval": {"max_examples": 2,
+                                                                                   "max_new_tokens": 6},
+                               "output": {"dir": str(job)}})
+    cfg.save(job / "config.yaml")
+    assert main([str(job / "config.yaml")]) == 0
+    return job
+
+
+def test_blind_pair_for_a_chat_job_comes_from_base_and_tuned(workspace: Path) -> None:
+    from assistant.ui_handlers import pair_outputs
+    from finetune.serve import model_pair
+
+    job = _tiny_job(workspace, "chat")
+    base, tuned = pair_outputs(job, "Where is my order?")
+    expected = model_pair(job).predict(["Where is my order?"])[0]
+    assert (base, tuned) == (expected["base"]["text"], expected["tuned"]["text"])
+    store = VoteStore()
+    trial = store.new_trial(job.name, "local", "Where is my order?", base, tuned)
+    assert {trial.left, trial.right} == {base, tuned}
+    assert store.vote(trial.id, "both_bad", "local")["winner"] == "both_bad"
+
+
+def test_blind_pair_is_refused_when_the_base_has_no_head(workspace: Path) -> None:
+    from assistant.ui_handlers import pair_outputs
+
+    job = _tiny_job(workspace, "token-classification")
+    with pytest.raises(JobError, match="no trained head"):
+        pair_outputs(job, "Replace the chain on the Vento 3")
