@@ -6,7 +6,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
-from assistant.offline_guide import EXAMPLE_DATA, Memory, call
+from assistant.offline_guide import Memory, call, example_for
 
 TRAINABLE_TASKS = ("text-classification", "token-classification", "question-answering", "summarization",
                    "translation", "chat")
@@ -58,9 +58,9 @@ def _after_advice(args: dict, result: dict, content: str, memory: Memory, tools:
                          "above are where I'd start.")
     if memory.dataset and memory.dataset.get("ok"):
         return _propose(memory, tools, "Your dataset is ready, so here is a plan.")
-    return AIMessage(content=content + "\n\n**Next:** upload your labelled data in the **Data** tab (CSV with a "
-                     "text and a label column), or say **use the example data** to try it on the bundled "
-                     f"`{EXAMPLE_DATA}` (customer-support tickets, 10 intents).")
+    path, about = example_for(task)
+    return AIMessage(content=content + "\n\n**Next:** upload your labelled data in the **Data** tab, or say **use "
+                     f"the example data** to try it on the bundled `{path}` ({about}).")
 
 
 def _propose(memory: Memory, tools: set[str], preface: str) -> AIMessage:

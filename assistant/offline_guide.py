@@ -24,6 +24,20 @@ from assistant.guide_intents import read_message
 from assistant.session import is_confirmation
 
 EXAMPLE_DATA = "examples/support_tickets.csv"
+#: The bundled example of each task ("use the example data" picks the one for the task under discussion).
+EXAMPLES_BY_TASK = {
+    "text-classification": (EXAMPLE_DATA, "customer-support tickets, 10 intents"),
+    "token-classification": ("examples/ner_custom_entities.jsonl", "e-bike service notes, 9 entity types"),
+    "question-answering": ("examples/qa_handbook.jsonl", "questions about a staff handbook"),
+    "summarization": ("examples/summarization_incidents.jsonl", "incident reports and call notes"),
+    "translation": ("examples/translation_en_de_support.jsonl", "English-German support sentences"),
+    "chat": ("examples/chat_house_style.jsonl", "support chats in a house style"),
+}
+
+
+def example_for(task: str | None) -> tuple[str, str]:
+    """The bundled example dataset for ``task`` and a few words about it (tickets when unknown)."""
+    return EXAMPLES_BY_TASK.get(task or "", EXAMPLES_BY_TASK["text-classification"])
 INTRO = (
     "Hi! I'm **tunewise's offline guide** — a built-in assistant that runs without any LLM or network. "
     "I help you decide whether fine-tuning a model is worth it for your task, pick a model that fits your "
@@ -168,7 +182,8 @@ def answer(text: str, memory: Memory, tools: set[str]) -> AIMessage:
                                      "I'll show base and tuned side by side on your held-out data.")
         return call("compare", args, "Comparing the base model with the tuned one.", tools)
     if intent in ("example_data", "dataset"):
-        path = EXAMPLE_DATA if intent == "example_data" else str(reading.data_path)
+        task = (memory.advice or {}).get("task")
+        path = example_for(task)[0] if intent == "example_data" else str(reading.data_path)
         return call("inspect_dataset", {"path": path}, f"Let me look at `{path}`.", tools)
     if intent == "catalog":
         task = (memory.advice or {}).get("task")

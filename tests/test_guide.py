@@ -349,3 +349,16 @@ def test_guide_plans_ner_on_an_ner_file(assistant: Assistant, services: Services
     started = assistant.chat(session, "yes")
     assert tool_results(started, "start_finetune")[0].artifact["status"] == "started"
     assert services.runner.list()[0].task == "token-classification"
+
+
+def test_example_data_follows_the_task_under_discussion(assistant: Assistant, services: Services) -> None:
+    session = services.session()
+    advice = assistant.chat(session, "Extract named entities such as part names, error codes and product models "
+                                     "from our e-bike repair notes; we have 2,000 annotated sentences.")
+    task = tool_results(advice, "assess_task")[0].artifact["task"]
+    assert task == "token-classification"
+    assert "examples/ner_custom_entities.jsonl" in reply(advice)
+    example = assistant.chat(session, "use the example data")
+    calls = tool_calls(example)
+    assert calls[0] == ("inspect_dataset", {"path": "examples/ner_custom_entities.jsonl"})
+    assert tool_results(example, "inspect_dataset")[0].artifact["task"] == "token-classification"
