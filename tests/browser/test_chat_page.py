@@ -40,7 +40,7 @@ def test_full_offline_journey(page: object, app_server: dict) -> None:
     send(page, "yes")
     wait_for_text(page, "Started fine-tuning job")
     page.get_by_role("tab", name="Jobs").click()  # type: ignore[attr-defined]
-    page.locator("#tw-job-detail").get_by_text("succeeded").wait_for(timeout=300_000)  # type: ignore[attr-defined]
+    page.locator("#tw-job-detail").get_by_text("succeeded").wait_for(timeout=900_000)  # type: ignore[attr-defined]
     detail = page.locator("#tw-job-detail").inner_text()  # type: ignore[attr-defined]
     assert "held-out accuracy: tuned" in detail
     page.get_by_role("tab", name="Compare").click()  # type: ignore[attr-defined]
