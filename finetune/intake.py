@@ -93,11 +93,15 @@ class DatasetReport:
             lines.append(f"length in {unit}: mean {self.lengths['mean']:.0f}, 95th percentile "
                          f"{self.lengths['p95']:.0f}, max {self.lengths['max']:.0f}; {self.truncated} rows longer than "
                          f"{self.max_length} would be truncated")
-        lines += [f"- Warning: {w}" for w in self.warnings]
-        lines += [f"- Problem: {p}" for p in self.problems]
+        # Markdown joins single newlines into one paragraph: break the facts with "  \n" and keep the
+        # warnings and problems a list of their own.
+        text = "  \n".join(lines)
+        items = [f"- Warning: {w}" for w in self.warnings] + [f"- Problem: {p}" for p in self.problems]
+        if items:
+            text += "\n\n" + "\n".join(items)
         if self.ok:
-            lines.append("Usable for training.")
-        return "\n".join(lines)
+            text += "\n\nUsable for training."
+        return text
 
 
 @dataclass
