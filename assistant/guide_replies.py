@@ -6,7 +6,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
-from assistant.offline_guide import Memory, call, example_for
+from assistant.offline_guide import Memory, Tools, call, example_for
 
 TRAINABLE_TASKS = ("text-classification", "token-classification", "question-answering", "summarization",
                    "translation", "chat")
@@ -30,7 +30,7 @@ def pick_model(memory: Memory) -> str:
 
 
 def after_tool(name: str, args: dict[str, Any], result: dict[str, Any], content: str, memory: Memory,
-               tools: set[str]) -> AIMessage:
+               tools: Tools) -> AIMessage:
     """Reply after the tool ``name`` returned ``result`` (its artifact) and ``content`` (its text)."""
     if "error" in result:
         return AIMessage(content=f"I couldn't do that: {result['error']}\n\n{_error_hint(name)}")
@@ -46,7 +46,7 @@ def _error_hint(name: str) -> str:
     }.get(name, "Tell me how you'd like to go on.")
 
 
-def _after_advice(args: dict, result: dict, content: str, memory: Memory, tools: set[str]) -> AIMessage:
+def _after_advice(args: dict, result: dict, content: str, memory: Memory, tools: Tools) -> AIMessage:
     task, decision = result.get("task"), result.get("decision")
     if task is None:
         return AIMessage(content=content + "\n\nTell me a bit more and I'll give a firmer answer.")
@@ -63,20 +63,20 @@ def _after_advice(args: dict, result: dict, content: str, memory: Memory, tools:
                      f"the example data** to try it on the bundled `{path}` ({about}).")
 
 
-def _propose(memory: Memory, tools: set[str], preface: str) -> AIMessage:
+def _propose(memory: Memory, tools: Tools, preface: str) -> AIMessage:
     assert memory.dataset is not None
     args = {"model_id": pick_model(memory), "dataset": memory.dataset["path"],
             "task": memory.dataset.get("task", "text-classification")}
     return call("start_finetune", args, preface, tools)
 
 
-def _after_dataset(args: dict, result: dict, content: str, memory: Memory, tools: set[str]) -> AIMessage:
+def _after_dataset(args: dict, result: dict, content: str, memory: Memory, tools: Tools) -> AIMessage:
     if not result.get("ok"):
         return AIMessage(content=content + "\n\nFix those rows and upload the file again; I'll re-check it.")
     return _propose(memory, tools, content + "\n\nThe data looks good. Here is the plan I propose:")
 
 
-def _after_start(args: dict, result: dict, content: str, memory: Memory, tools: set[str]) -> AIMessage:
+def _after_start(args: dict, result: dict, content: str, memory: Memory, tools: Tools) -> AIMessage:
     if result.get("status") == "needs_confirmation":
         return AIMessage(content=content + "\n\n**Shall I start?** Reply **yes** to launch it, or tell me what to "
                          "change (for example *\"use 6 epochs\"* or *\"batch size 32\"*).")
@@ -85,7 +85,7 @@ def _after_start(args: dict, result: dict, content: str, memory: Memory, tools: 
                      "when it has finished.")
 
 
-def _after_status(args: dict, result: dict, content: str, memory: Memory, tools: set[str]) -> AIMessage:
+def _after_status(args: dict, result: dict, content: str, memory: Memory, tools: Tools) -> AIMessage:
     status = result.get("status")
     if status == "succeeded":
         return AIMessage(content=content + "\n\nSay **compare** to see base and tuned side by side.")
@@ -94,7 +94,7 @@ def _after_status(args: dict, result: dict, content: str, memory: Memory, tools:
     return AIMessage(content=content + "\n\nYou can resume it from its last checkpoint in the **Jobs** tab.")
 
 
-def _after_compare(args: dict, result: dict, content: str, memory: Memory, tools: set[str]) -> AIMessage:
+def _after_compare(args: dict, result: dict, content: str, memory: Memory, tools: Tools) -> AIMessage:
     base, tuned, metric = result.get("base"), result.get("tuned"), result.get("metric", "accuracy")
     if base is None or tuned is None:
         return AIMessage(content=content)
@@ -112,7 +112,7 @@ def _after_compare(args: dict, result: dict, content: str, memory: Memory, tools
                      "never arrived\"*) to run it through both models, or use the **Compare** tab.")
 
 
-def _plain(args: dict, result: dict, content: str, memory: Memory, tools: set[str]) -> AIMessage:
+def _plain(args: dict, result: dict, content: str, memory: Memory, tools: Tools) -> AIMessage:
     return AIMessage(content=content)
 
 

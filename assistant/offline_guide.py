@@ -20,9 +20,12 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from assistant.guide_calls import explicit_call
 from assistant.guide_intents import read_message
 from assistant.session import is_confirmation
 
+#: The tools bound to the guide: name -> JSON schema of its parameters.
+Tools = dict[str, dict[str, Any]]
 EXAMPLE_DATA = "examples/support_tickets.csv"
 #: The bundled example of each task ("use the example data" picks the one for the task under discussion).
 EXAMPLES_BY_TASK = {
@@ -94,13 +97,15 @@ def _absorb(memory: Memory, name: str, args: dict[str, Any], result: dict[str, A
 class OfflineGuide(BaseChatModel):
     """A deterministic ``BaseChatModel`` that emits real tool calls and clear prose."""
 
+    model_name: str = "tunewise-offline-guide"
+
     @property
     def _llm_type(self) -> str:
         return "tunewise-offline-guide"
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"model_name": "tunewise-offline-guide"}
+        return {"model_name": self.model_name}
 
     def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None, **kwargs: Any) -> Any:
         """Bind tools (LangChain tools, pydantic models or OpenAI tool dicts) to the guide."""
@@ -108,13 +113,11 @@ class OfflineGuide(BaseChatModel):
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
-        tools = {t["function"]["name"] for t in kwargs.get("tools") or []}
-        return ChatResult(generations=[ChatGeneration(message=respond(messages, tools))])
+        return ChatResult(generations=[ChatGeneration(message=respond(messages, _bound(kwargs)))])
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        tools = {t["function"]["name"] for t in kwargs.get("tools") or []}
-        reply = respond(messages, tools)
+        reply = respond(messages, _bound(kwargs))
         words = str(reply.content).split(" ")
         for i, word in enumerate(words):
             text = word if i == len(words) - 1 else word + " "
@@ -124,11 +127,17 @@ class OfflineGuide(BaseChatModel):
             yield chunk
         if reply.tool_calls:
             yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[
-                {"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i}
+                # indexes after the text block's (0), so v1 content blocks keep text and calls apart
+                {"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i + 1}
                 for i, c in enumerate(reply.tool_calls)]))
 
 
-def call(name: str, args: dict[str, Any], preface: str, tools: set[str]) -> AIMessage:
+def _bound(kwargs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The bound tools: name -> JSON schema of its parameters."""
+    return {t["function"]["name"]: t["function"].get("parameters") or {} for t in kwargs.get("tools") or []}
+
+
+def call(name: str, args: dict[str, Any], preface: str, tools: Tools) -> AIMessage:
     """A reply that calls one tool (or explains, when that tool is not bound)."""
     if tools and name not in tools:
         return AIMessage(content=f"{preface} (I would use the `{name}` tool, but it is not available here.)")
@@ -136,7 +145,7 @@ def call(name: str, args: dict[str, Any], preface: str, tools: set[str]) -> AIMe
                                                    "type": "tool_call"}])
 
 
-def respond(messages: Sequence[BaseMessage], tools: set[str]) -> AIMessage:
+def respond(messages: Sequence[BaseMessage], tools: Tools) -> AIMessage:
     """The guide's next message for a conversation."""
     from assistant.guide_replies import after_tool
 
@@ -153,10 +162,13 @@ def _text_of(content: Any) -> str:
     return " ".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
 
 
-def answer(text: str, memory: Memory, tools: set[str]) -> AIMessage:
+def answer(text: str, memory: Memory, tools: Tools) -> AIMessage:
     """Reply to a user message."""
     from assistant.guide_replies import pick_model
 
+    explicit = explicit_call(text, tools)
+    if explicit is not None:
+        return call(explicit[0], explicit[1], f"Calling `{explicit[0]}`.", tools)
     reading = read_message(text)
     if memory.pending is not None:
         if is_confirmation(text):
