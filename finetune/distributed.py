@@ -3,9 +3,10 @@
 ``python -m finetune.train CONFIG`` is the same entry point for one process and for many. Under
 ``torchrun`` or ``accelerate launch`` every process runs it with ``RANK`` / ``LOCAL_RANK`` /
 ``WORLD_SIZE`` set; the transformers ``Trainer`` reads them and wraps the model in DDP (gloo on CPU,
-NCCL on GPUs). Only the main process (rank 0) writes the job folder: events, splits, adapter, metrics and
-predictions. The others train and exit. An FSDP-QLoRA config can be written (:func:`accelerate_config`),
-but the trainer refuses an FSDP launch until the pieces listed there exist.
+NCCL on GPUs), or, when ``accelerate launch`` was given an FSDP config (:func:`accelerate_config` with
+``fsdp-qlora``), in FSDP, with the 4-bit base sharded over the ranks. Only the main process (rank 0) writes
+the job folder: events, splits, adapter, metrics and predictions. Under FSDP every rank joins the gather of
+the adapter (:func:`gather_state_dict`) before rank 0 writes it; the others then exit.
 
 This module imports nothing heavy at module level: the CLI and the agent use it to *describe* a launch.
 """
@@ -16,11 +17,14 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
 from finetune.errors import ConfigError
+
+if TYPE_CHECKING:
+    from finetune.config import RunConfig
 
 Strategy = Literal["ddp", "fsdp-qlora"]
 """How work is split over GPUs: data-parallel replicas (DDP), or a sharded 4-bit base (FSDP-QLoRA)."""
@@ -50,6 +54,28 @@ FSDP_QLORA_SETTINGS: dict[str, Any] = {
     # False is what realises the memory saving with PEFT (frozen and trainable weights in separate flat params)
     "fsdp_use_orig_params": False,
 }
+
+
+#: Why an FSDP launch needs GPUs with the libraries pinned here (accelerate 1.15, torch 2.13). Measured on a
+#: 2-process CPU run: torch FSDP itself shards and trains the 4-bit model on CPU over gloo (see
+#: tests/test_distributed.py), but accelerate, which the Trainer drives FSDP through, does not.
+FSDP_NEEDS_GPUS = (
+    "FSDP needs GPUs: accelerate only turns an FSDP config into FSDP on accelerator devices. On CPU its state "
+    "stays MULTI_CPU, so the Trainer would silently wrap the model in DDP instead, and the FSDP plugin's "
+    "sync_module_states fails with 'There are currently no available devices found, must be one of 'XPU', "
+    "'CUDA', 'MLU', 'NPU', 'MUSA', or 'HPU''. On CPU, launch with DDP (torchrun, or an accelerate config with "
+    "strategy ddp): QLoRA keeps one replica per process small."
+)
+
+
+def check_fsdp_engaged(trainer: Any) -> None:
+    """Fail when FSDP was requested but the Trainer did not set it up (it would train plain DDP instead).
+
+    Raises:
+        ConfigError: When ``accelerate launch`` was given an FSDP config and the trainer is not using FSDP.
+    """
+    if fsdp_requested() and not getattr(trainer, "is_fsdp_enabled", False):
+        raise ConfigError(FSDP_NEEDS_GPUS)
 
 
 # -- rank helpers --------------------------------------------------------------------------------------
@@ -90,31 +116,85 @@ def fsdp_requested() -> bool:
     return os.environ.get("ACCELERATE_USE_FSDP", "").lower() in ("1", "true", "yes")
 
 
-def prepare_process() -> None:
+def prepare_process(cfg: RunConfig | None = None) -> None:
     """Per-process setup before the model is loaded, in a multi-process run.
 
     Makes ``cuda`` mean this process's own GPU (``cuda:LOCAL_RANK``). transformers already maps a 4/8-bit
-    load's ``device_map="cuda"`` to it, but a 16/32-bit model is moved with ``.to("cuda")``, which would put
-    every rank's replica on ``cuda:0`` (and the Trainer only binds the device later). Refuses FSDP, which
-    the trainer cannot run yet (see :func:`accelerate_config`), rather than failing deep inside it. Does
-    nothing in a single-process run.
+    load's ``device_map="cuda"`` to it, but a 16/32-bit model is moved with ``.to("cuda")``, and an FSDP
+    load has no ``device_map`` at all: without this every rank's copy would land on ``cuda:0``. Under FSDP,
+    refuses the one setting that cannot be sharded (see :func:`check_fsdp`). Does nothing else in a
+    single-process run.
+
+    Args:
+        cfg: The run config, checked against FSDP's limits when FSDP was requested.
 
     Raises:
-        ConfigError: When launched with an FSDP accelerate config.
+        ConfigError: When launched with an FSDP accelerate config without a GPU, or with 8-bit quantization.
     """
-    if fsdp_requested():
-        raise ConfigError(
-            "FSDP-QLoRA is not supported by the trainer yet: bitsandbytes would have to store the 4-bit "
-            "weights in the compute dtype (bnb_4bit_quant_storage), and the adapter would have to be gathered "
-            "from every rank before it is saved. Launch with DDP instead (torchrun, or an accelerate config "
-            "with strategy ddp): QLoRA fits one replica of models up to ~30B parameters per 80 GB GPU."
-        )
-    if not is_distributed():
-        return
     import torch
 
+    if fsdp_requested():
+        if not torch.cuda.is_available():
+            raise ConfigError(FSDP_NEEDS_GPUS)
+        if cfg is not None:
+            check_fsdp(cfg)
+    if not is_distributed():
+        return
     if torch.cuda.is_available():
         torch.cuda.set_device(local_rank() % torch.cuda.device_count())
+
+
+def check_fsdp(cfg: RunConfig) -> None:
+    """Refuse a run config that FSDP cannot shard.
+
+    FSDP flattens each wrapped block's parameters into one floating-point tensor. bitsandbytes can store
+    4-bit codes in a float tensor (``bnb_4bit_quant_storage``), which is what FSDP-QLoRA builds on, but its
+    8-bit weights (``Int8Params``) are always ``int8``.
+
+    Raises:
+        ConfigError: For ``quantization.bits: 8``.
+    """
+    if cfg.quantization.bits == 8:
+        raise ConfigError(
+            "quantization.bits: 8 cannot be sharded with FSDP: bitsandbytes keeps 8-bit weights as int8 tensors, "
+            "and FSDP only shards floating-point tensors (4-bit weights can be stored as floats, 8-bit ones cannot). "
+            "Use bits: 4 (FSDP-QLoRA), or launch with DDP."
+        )
+
+
+def gather_state_dict(trainer: Any) -> dict[str, Any] | None:
+    """Under FSDP, the model's full (unsharded) state dict, gathered for the final adapter save.
+
+    Every rank must call it: FSDP gathers each shard with a collective. Only rank 0 receives the tensors
+    (offloaded to CPU memory); the others get an empty dict. Checkpoints during training stay sharded
+    (``fsdp_state_dict_type: SHARDED_STATE_DICT``); only this last save is gathered, as the PEFT FSDP guide
+    does. Returns None when the trainer is not using FSDP: the model is whole on every rank already.
+
+    Args:
+        trainer: A transformers ``Trainer`` that has trained.
+    """
+    if not getattr(trainer, "is_fsdp_enabled", False):
+        return None
+    return trainer.accelerator.get_state_dict(trainer.model)
+
+
+def release_model(trainer: Any) -> None:
+    """Drop the trainer's (sharded) model and wait for every rank to do the same.
+
+    After an FSDP run rank 0 rebuilds the trained model on a fresh base to save and evaluate it; the
+    training copy's shards, gradients and optimizer state are freed first on every rank, so that the GPUs
+    hold only that copy. Call it after :func:`gather_state_dict`, on every rank.
+    """
+    import gc
+
+    import torch
+
+    trainer.model = trainer.model_wrapped = trainer.optimizer = trainer.lr_scheduler = None
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
 
 
 # -- launch ------------------------------------------------------------------------------------------------
@@ -127,14 +207,13 @@ def accelerate_config(num_gpus: int, *, strategy: Strategy = "ddp", mixed_precis
     following the documented PEFT/bitsandbytes settings (:data:`FSDP_QLORA_SETTINGS`).
 
     FSDP can only shard floating-point tensors of one dtype, while bitsandbytes stores 4-bit weights as
-    ``uint8`` by default. FSDP-QLoRA therefore needs ``BitsAndBytesConfig(bnb_4bit_quant_storage=...)``
-    equal to the compute dtype (``torch.bfloat16`` with ``mixed_precision="bf16"``), and the model loaded
-    with ``dtype=`` that same dtype and without a ``device_map``. ``RunConfig`` has no such field yet: it
-    would need ``quantization.quant_storage: Literal["uint8", "bfloat16", "float16", "float32"]``
-    (default ``uint8``; ``bfloat16`` together with ``compute_dtype: bfloat16`` for FSDP) passed through by
-    ``finetune.model.quantization_config``; and ``finetune.train`` would have to save the adapter from
-    every rank (``trainer.save_model`` with a ``FULL_STATE_DICT``) and evaluate a reloaded copy. Until
-    then :func:`prepare_process` refuses an FSDP launch with that explanation: use ``ddp``.
+    ``uint8`` by default. Under an FSDP launch ``finetune.model`` therefore sets
+    ``BitsAndBytesConfig(bnb_4bit_quant_storage=...)`` to the compute dtype (``bfloat16`` on Ampere and
+    newer: keep ``mixed_precision="bf16"``), loads the model in that dtype without a ``device_map`` and
+    skips ``prepare_model_for_kbit_training`` (its float32 upcast would mix dtypes); the Trainer then wraps
+    LoRA layers apart from the frozen blocks and matches FSDP's mixed precision to the storage dtype. At the
+    end every rank joins the gather of the adapter (:func:`gather_state_dict`); rank 0 rebuilds the trained
+    model on a fresh base (``finetune.model.load_trained_adapter``), saves and evaluates it. It needs GPUs: see :data:`FSDP_NEEDS_GPUS`.
 
     Args:
         num_gpus: GPUs (= processes) on this machine, at least 1.

@@ -81,17 +81,27 @@ def compute_dtype(cfg: RunConfig, device: str) -> Any:
     return torch.float32
 
 
-def quantization_config(cfg: RunConfig, device: str) -> Any:
-    """Build the ``BitsAndBytesConfig`` for 4/8-bit, or None for 16/32-bit training."""
+def quantization_config(cfg: RunConfig, device: str, *, sharded: bool = False) -> Any:
+    """Build the ``BitsAndBytesConfig`` for 4/8-bit, or None for 16/32-bit training.
+
+    Args:
+        cfg: The run config.
+        device: ``cuda`` or ``cpu``.
+        sharded: For FSDP-QLoRA. FSDP flattens every parameter of a wrapped block into one tensor, which
+            must be floating point and of one dtype; bitsandbytes then packs the 4-bit codes into tensors of
+            the compute dtype (``bnb_4bit_quant_storage``) instead of ``uint8``.
+    """
     from transformers import BitsAndBytesConfig
 
     q = cfg.quantization
     if q.bits == 4:
+        dtype = compute_dtype(cfg, device)
         return BitsAndBytesConfig(
             load_in_4bit=True,
             bnb_4bit_quant_type=q.quant_type,
             bnb_4bit_use_double_quant=q.double_quant,
-            bnb_4bit_compute_dtype=compute_dtype(cfg, device),
+            bnb_4bit_compute_dtype=dtype,
+            **({"bnb_4bit_quant_storage": dtype} if sharded else {}),
             llm_int8_skip_modules=SKIP_QUANTIZATION,
         )
     if q.bits == 8:
@@ -162,7 +172,9 @@ def model_kind(task: str, source: str, *, revision: str | None = None, trust_rem
     return "seq2seq" if getattr(config, "is_encoder_decoder", False) else "causal"
 
 
-def _load(cfg: RunConfig, source: str, kind: str, labels: list[str] | None, device: str) -> tuple[Any, Any]:
+def _load(cfg: RunConfig, source: str, kind: str, labels: list[str] | None, device: str, *,
+          sharded: bool = False, device_map: str | None = None) -> tuple[Any, Any]:
+    """Load model and tokenizer. ``sharded`` (FSDP): one dtype for every weight, no ``device_map``."""
     import torch
     import transformers
 
@@ -171,11 +183,19 @@ def _load(cfg: RunConfig, source: str, kind: str, labels: list[str] | None, devi
     if kind in LABELLED_KINDS and labels is not None:
         kwargs.update(num_labels=len(labels), id2label=dict(enumerate(labels)),
                       label2id={lab: i for i, lab in enumerate(labels)})
-    quant = quantization_config(cfg, device)
-    if quant is not None:
-        kwargs.update(quantization_config=quant, device_map=device)
+    quant = quantization_config(cfg, device, sharded=sharded)
+    if sharded:
+        # PEFT/bitsandbytes FSDP-QLoRA recipe: the unquantized weights in the quant storage dtype, and no
+        # device_map (bitsandbytes then places the model on the current device: this rank's GPU, or the CPU)
+        kwargs["dtype"] = torch.float32 if cfg.quantization.bits == 32 else compute_dtype(cfg, device)
+        if quant is not None:
+            kwargs["quantization_config"] = quant
+    elif quant is not None:
+        kwargs.update(quantization_config=quant, device_map=device_map or device)
     else:
         kwargs["dtype"] = torch.float32 if cfg.quantization.bits == 32 else compute_dtype(cfg, device)
+        if device_map is not None:
+            kwargs["device_map"] = device_map
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(source, revision=cfg.model.revision,
                                                                trust_remote_code=cfg.model.trust_remote_code)
@@ -187,7 +207,7 @@ def _load(cfg: RunConfig, source: str, kind: str, labels: list[str] | None, devi
         ) from None
     except ValueError as exc:  # e.g. an architecture without this head
         raise ModelError(f"'{cfg.model.name}' cannot be loaded for {cfg.task}: {str(exc).splitlines()[0]}") from None
-    if quant is None:
+    if quant is None and device_map is None:
         model.to(device)
     if kind == "causal":
         if tokenizer.pad_token is None:
@@ -209,21 +229,33 @@ def load_for_training(cfg: RunConfig, labels: list[str] | None = None) -> tuple[
     Raises:
         ModelError: When the model cannot be found or loaded.
     """
-    from peft import LoraConfig, TaskType, get_peft_model, prepare_model_for_kbit_training
+    from peft import get_peft_model, prepare_model_for_kbit_training
+
+    from finetune.distributed import fsdp_requested
 
     source, entry = resolve_model_source(cfg.model.name)
     device = pick_device(cfg.train.device)
     kind = model_kind(cfg.task, source, revision=cfg.model.revision, trust_remote_code=cfg.model.trust_remote_code)
-    model, tokenizer = _load(cfg, source, kind, labels, device)
+    sharded = fsdp_requested()
+    model, tokenizer = _load(cfg, source, kind, labels, device, sharded=sharded)
     if cfg.lora.method == "full":
         return model, tokenizer
     if cfg.quantization.bits in (4, 8):
         keep_cpu_4bit_trainable(model)
+    if cfg.quantization.bits in (4, 8) and not sharded:
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=cfg.train.gradient_checkpointing)
     elif cfg.train.gradient_checkpointing:
+        # sharded: no prepare_model_for_kbit_training (as TRL does for FSDP-QLoRA), whose float32 upcast of
+        # norms and heads would mix dtypes inside one FSDP flat parameter
         model.gradient_checkpointing_enable()
         model.enable_input_require_grads()
-    lora = LoraConfig(
+    return get_peft_model(model, _lora_config(cfg, kind, entry, model)), tokenizer
+
+
+def _lora_config(cfg: RunConfig, kind: str, entry: Any, model: Any) -> Any:
+    from peft import LoraConfig, TaskType
+
+    return LoraConfig(
         task_type=getattr(TaskType, HEADS[kind][1]),
         r=cfg.lora.r,
         lora_alpha=cfg.lora.alpha,
@@ -231,7 +263,44 @@ def load_for_training(cfg: RunConfig, labels: list[str] | None = None) -> tuple[
         target_modules=lora_targets(cfg, entry, model),
         modules_to_save=HEADS[kind][2] or None,  # peft trains whichever of the heads exists
     )
-    return get_peft_model(model, lora), tokenizer
+
+
+def load_trained_adapter(cfg: RunConfig, labels: list[str] | None, state_dict: dict[str, Any], *,
+                         device_map: str | None = None) -> tuple[Any, Any]:
+    """Rebuild a model trained under FSDP on a fresh, unsharded base, from its gathered full state dict.
+
+    The gathered keys are those of the plain peft model (FSDP strips its wrappers from them), so the trained
+    tensors load by name onto the same LoRA layers built on a fresh base. Saving from the fresh model also
+    avoids a peft 0.21.2 bug: ``save_pretrained(state_dict=...)`` on the model still wrapped by FSDP selects the
+    adapter keys by module names that keep the inner ``_fsdp_wrapped_module.`` of each wrapped block, so it
+    matches none of the gathered keys and writes an empty adapter.
+
+    Args:
+        cfg: The run config.
+        labels: Class names or BIO tags in id order (classification and NER).
+        state_dict: ``distributed.gather_state_dict`` on rank 0.
+        device_map: Where to place the base (see :func:`load_for_inference`).
+
+    Returns:
+        ``(peft model in eval mode, tokenizer)``.
+
+    Raises:
+        ModelError: When a trained tensor is missing from the state dict.
+    """
+    from peft import get_peft_model
+
+    source, entry = resolve_model_source(cfg.model.name)
+    device = pick_device(cfg.train.device)
+    kind = model_kind(cfg.task, source, revision=cfg.model.revision, trust_remote_code=cfg.model.trust_remote_code)
+    model, tokenizer = _load(cfg, source, kind, labels, device, device_map=device_map)
+    model = get_peft_model(model, _lora_config(cfg, kind, entry, model))
+    trained = [name for name, param in model.named_parameters() if param.requires_grad]
+    missing = [name for name in trained if name not in state_dict]
+    if missing:
+        raise ModelError(f"The gathered FSDP state dict lacks {len(missing)} trained tensor(s), e.g. {missing[0]}.")
+    model.load_state_dict({name: state_dict[name] for name in trained}, strict=False)
+    model.eval()
+    return model, tokenizer
 
 
 def job_labels(job_dir: Path) -> list[str] | None:
@@ -242,11 +311,17 @@ def job_labels(job_dir: Path) -> list[str] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
-def load_for_inference(job_dir: Path, cfg: RunConfig) -> tuple[Any, Any]:
+def load_for_inference(job_dir: Path, cfg: RunConfig, *, device_map: str | None = None) -> tuple[Any, Any]:
     """Load the base (quantized as in training) with the job's trained adapter attached, in eval mode.
 
     Base outputs come from the same weights with ``model.disable_adapter()``, so side by side costs one
     model's memory.
+
+    Args:
+        job_dir: The job folder holding ``adapter/``.
+        cfg: The job's run config.
+        device_map: Where to place the base; by default all of it on the training device. ``auto`` spreads
+            a base that was trained sharded (FSDP) over every visible GPU and the CPU.
 
     Raises:
         ModelError: When the job has no saved adapter.
@@ -259,7 +334,7 @@ def load_for_inference(job_dir: Path, cfg: RunConfig) -> tuple[Any, Any]:
     source, _ = resolve_model_source(cfg.model.name)
     device = pick_device(cfg.train.device)
     kind = model_kind(cfg.task, source, revision=cfg.model.revision, trust_remote_code=cfg.model.trust_remote_code)
-    model, tokenizer = _load(cfg, source, kind, job_labels(job_dir), device)
+    model, tokenizer = _load(cfg, source, kind, job_labels(job_dir), device, device_map=device_map)
     model = PeftModel.from_pretrained(model, str(adapter))
     model.eval()
     if (adapter / "tokenizer_config.json").exists():

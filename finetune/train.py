@@ -17,7 +17,8 @@ the last ``error`` event).
 
 The same command runs under ``torchrun`` / ``accelerate launch`` (see ``finetune.distributed``): every
 rank trains its share of each batch, and only rank 0 writes the job folder; the other ranks exit 0
-once training ends.
+once training ends. Under FSDP(-QLoRA) every rank first joins the gather of the sharded adapter, and
+rank 0 saves and evaluates the trained tensors on a fresh base (the training copy is sharded).
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def fit(cfg: RunConfig, job_dir: Path, events: EventWriter, data: RunData, resum
     from finetune.recipes import Recipe
 
     set_seed(cfg.train.seed)  # before the model: LoRA matrices and new heads are initialised randomly
-    distributed.prepare_process()  # multi-GPU: each rank on its own GPU, not all on cuda:0
+    distributed.prepare_process(cfg)  # multi-GPU: each rank on its own GPU, not all on cuda:0
     source, _ = resolve_model_source(cfg.model.name)
     recipe = Recipe(model_kind(cfg.task, source, revision=cfg.model.revision,
                                trust_remote_code=cfg.model.trust_remote_code), cfg.task, cfg, data.labels)
@@ -180,17 +181,18 @@ def fit(cfg: RunConfig, job_dir: Path, events: EventWriter, data: RunData, resum
         compute_metrics=recipe.compute_metrics(),
         callbacks=callbacks,
     )
+    distributed.check_fsdp_engaged(trainer)  # an FSDP launch must not quietly train as DDP
     has_checkpoint = any((job_dir / "checkpoints").glob("checkpoint-*"))
     trainer.train(resume_from_checkpoint=True if resume and has_checkpoint else None)
     return trainer, tokenizer, stopper, recipe
 
 
-def save_adapter(trainer: Any, tokenizer: Any, job_dir: Path, labels: list[str] | None) -> Path:
+def save_adapter(model: Any, tokenizer: Any, job_dir: Path, labels: list[str] | None) -> Path:
     """Write adapter, head, tokenizer and labels to a temp folder, then rename it into place."""
     final = job_dir / "adapter"
     tmp = job_dir / f".adapter-tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    trainer.model.save_pretrained(str(tmp))
+    model.save_pretrained(str(tmp))
     tokenizer.save_pretrained(str(tmp))
     if labels is not None:
         (job_dir / "labels.json").write_text(json.dumps(labels), encoding="utf-8")
@@ -204,7 +206,7 @@ def save_adapter(trainer: Any, tokenizer: Any, job_dir: Path, labels: list[str] 
     return final
 
 
-def validate(cfg: RunConfig, job_dir: Path, events: EventWriter, trainer: Any, tokenizer: Any, data: RunData,
+def validate(cfg: RunConfig, job_dir: Path, events: EventWriter, model: Any, tokenizer: Any, data: RunData,
              recipe: Any) -> dict[str, Any]:
     """Score tuned and base on the held-out records; write metrics.json and predictions.jsonl.
 
@@ -218,13 +220,13 @@ def validate(cfg: RunConfig, job_dir: Path, events: EventWriter, trainer: Any, t
     if not records:
         return {}
     refs = recipe.references(records)
-    tuned = recipe.predict(trainer.model, tokenizer, records)
+    tuned = recipe.predict(model, tokenizer, records)
     metrics: dict[str, Any] = {"task": cfg.task, "metric": PRIMARY_METRIC[cfg.task], "eval_rows": len(records),
                                "tuned": recipe.score(refs, [p for p, _ in tuned])}
     base: list[tuple[Any, float | None]] = []
     if cfg.eval.baseline == "zero-shot":
         events.emit("phase", phase="baseline", message="Scoring the base model on the same rows")
-        base, method = _baseline(cfg, trainer, tokenizer, data, recipe, records)
+        base, method = _baseline(cfg, model, tokenizer, data, recipe, records)
         if base:
             metrics["base"] = recipe.score(refs, [p for p, _ in base])
             metrics["base_method"] = method
@@ -250,7 +252,7 @@ def _input_text(task: str, record: dict[str, Any]) -> str:
     return input_text(task, record if task != "chat" else {"messages": record["messages"][:-1]})
 
 
-def _baseline(cfg: RunConfig, trainer: Any, tokenizer: Any, data: RunData, recipe: Any,
+def _baseline(cfg: RunConfig, model: Any, tokenizer: Any, data: RunData, recipe: Any,
               records: list[dict[str, Any]]) -> tuple[list[tuple[Any, float | None]], str]:
     if recipe.kind == "seq-cls":
         from finetune.evaluate import zero_shot_predict
@@ -259,10 +261,34 @@ def _baseline(cfg: RunConfig, trainer: Any, tokenizer: Any, data: RunData, recip
         preds = zero_shot_predict(resolve_model_source(cfg.model.name)[0], [r["text"] for r in records],
                                   data.labels or [], max_length=cfg.data.max_length or 128)
         return [(p, s) for p, s in preds], "zero-shot embedding similarity to the label names"
-    if recipe.kind in ("seq2seq", "causal") and hasattr(trainer.model, "disable_adapter"):
-        with trainer.model.disable_adapter():
-            return recipe.predict(trainer.model, tokenizer, records), "the base model without the adapter"
+    if recipe.kind in ("seq2seq", "causal") and hasattr(model, "disable_adapter"):
+        with model.disable_adapter():
+            return recipe.predict(model, tokenizer, records), "the base model without the adapter"
     return [], ""
+
+
+def save_and_reload(cfg: RunConfig, job_dir: Path, trainer: Any, tokenizer: Any, data: RunData) -> Any:
+    """Save the adapter (rank 0) and return the model to evaluate.
+
+    Without FSDP that is the trained model itself. Under FSDP the trained copy is only a shard (and
+    generating with it would need every rank in step): the full state dict is gathered from every rank
+    (the others join in ``main``), the sharded copy is released everywhere, and the trained tensors are
+    loaded onto a fresh base, as serving loads it: spread over the visible GPUs, or on the CPU.
+    """
+    state_dict = distributed.gather_state_dict(trainer)
+    if state_dict is None:
+        save_adapter(trainer.model, tokenizer, job_dir, data.labels)
+        return trainer.model
+    distributed.release_model(trainer)
+    import torch
+
+    from finetune.model import load_trained_adapter
+
+    model, _ = load_trained_adapter(cfg, data.labels, state_dict,
+                                    device_map="auto" if torch.cuda.is_available() else None)
+    del state_dict
+    save_adapter(model, tokenizer, job_dir, data.labels)
+    return model
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -288,11 +314,13 @@ def main(argv: list[str] | None = None) -> int:
             events.emit("cancelled", step=trainer.state.global_step, message="Stopped on request; checkpoint kept")
             return EXIT_CANCELLED
         if not distributed.is_main_process():  # rank 0 saves and evaluates the (identical) replica alone
+            if distributed.gather_state_dict(trainer) is not None:  # FSDP: join the gather, wait for the save
+                distributed.release_model(trainer)
             return 0
         events.emit("phase", phase="saving", message="Saving the adapter")
-        save_adapter(trainer, tokenizer, job_dir, data.labels)
+        model = save_and_reload(cfg, job_dir, trainer, tokenizer, data)
         events.emit("phase", phase="evaluating", message="Scoring base and tuned on held-out data")
-        metrics = validate(cfg, job_dir, events, trainer, tokenizer, data, recipe)
+        metrics = validate(cfg, job_dir, events, model, tokenizer, data, recipe)
         from finetune.model_card import write_model_card
 
         write_model_card(job_dir)

@@ -2,7 +2,9 @@
 
 The end-to-end test launches ``python -m finetune.train`` under ``torchrun`` with two CPU processes (gloo)
 on a tiny random BERT in 4-bit, and checks that the job folder looks exactly like a one-process job's:
-one event stream, one adapter, one metrics file, while both ranks trained.
+one event stream, one adapter, one metrics file, while both ranks trained. The FSDP-QLoRA tests check that
+an FSDP launch without GPUs is refused rather than run as DDP, and train the 4-bit tiny Llama sharded over
+two CPU processes with torch FSDP (gloo), gathering and saving the adapter as the GPU path does.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -23,7 +26,7 @@ from finetune.config import RunConfig
 from finetune.distributed import FSDP_QLORA_SETTINGS, accelerate_config, describe_launch, launch_command
 from finetune.errors import ConfigError
 from finetune.events import EventWriter, read_events
-from tests.tiny_models import tiny_bert
+from tests.tiny_models import tiny_bert, tiny_llama
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,13 +124,54 @@ def test_rank_helpers_read_the_launcher_environment(monkeypatch: pytest.MonkeyPa
     assert distributed.world_size() == 1
 
 
-def test_an_fsdp_launch_is_refused_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_fsdp_launch_without_gpus_is_refused_with_the_library_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
     monkeypatch.delenv("WORLD_SIZE", raising=False)
     monkeypatch.delenv("ACCELERATE_USE_FSDP", raising=False)
-    distributed.prepare_process()  # one process, no FSDP: nothing to do
+    distributed.prepare_process(RunConfig())  # one process, no FSDP: nothing to do
     monkeypatch.setenv("ACCELERATE_USE_FSDP", "true")
-    with pytest.raises(ConfigError, match="bnb_4bit_quant_storage"):
-        distributed.prepare_process()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ConfigError, match="accelerate only turns an FSDP config into FSDP on accelerator devices"):
+        distributed.prepare_process(RunConfig())
+
+
+def test_fsdp_refuses_only_8_bit_on_gpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    monkeypatch.setenv("ACCELERATE_USE_FSDP", "true")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    for bits in (4, 16, 32):
+        distributed.prepare_process(RunConfig.from_dict({"quantization": {"bits": bits}}))
+    with pytest.raises(ConfigError, match="int8"):
+        distributed.prepare_process(RunConfig.from_dict({"quantization": {"bits": 8}}))
+
+
+@pytest.mark.parametrize(("compute", "expected"), [("auto", "float32"), ("bfloat16", "bfloat16")])
+def test_sharded_4_bit_weights_are_stored_in_the_compute_dtype(compute: str, expected: str) -> None:
+    """FSDP flattens a block's tensors into one float tensor: the 4-bit codes must live in the compute dtype."""
+    import torch
+
+    from finetune.model import quantization_config
+
+    cfg = RunConfig.from_dict({"quantization": {"bits": 4, "compute_dtype": compute}})
+    sharded = quantization_config(cfg, "cpu", sharded=True)
+    assert sharded.bnb_4bit_quant_storage == getattr(torch, expected) == sharded.bnb_4bit_compute_dtype
+    assert quantization_config(cfg, "cpu").bnb_4bit_quant_storage == torch.uint8  # DDP / one process: unchanged
+
+
+def test_check_fsdp_engaged_catches_a_silent_ddp_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Trainer:
+        is_fsdp_enabled = False
+
+    monkeypatch.delenv("ACCELERATE_USE_FSDP", raising=False)
+    distributed.check_fsdp_engaged(Trainer())
+    monkeypatch.setenv("ACCELERATE_USE_FSDP", "true")
+    with pytest.raises(ConfigError, match="silently wrap the model in DDP"):
+        distributed.check_fsdp_engaged(Trainer())
+    Trainer.is_fsdp_enabled = True
+    distributed.check_fsdp_engaged(Trainer())
 
 
 def test_disabled_event_writer_writes_nothing(tmp_path: Path) -> None:
@@ -203,3 +247,141 @@ def test_two_process_cpu_run_writes_one_job_folder(workspace: Path) -> None:
     assert len(predictions) == metrics["eval_rows"]
     assert json.loads((job / "splits.json").read_text(encoding="utf-8"))
     assert elapsed < 300, f"two-process run took {elapsed:.0f} s"
+
+
+# -- FSDP-QLoRA: two CPU processes ---------------------------------------------------------------------------
+def _two_process_env(workspace: Path) -> dict[str, str]:
+    return {**os.environ, "OMP_NUM_THREADS": "1", "TUNEWISE_HOME": str(workspace),
+            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+
+
+def test_fsdp_launch_of_the_entry_point_on_cpu_is_refused_not_run_as_ddp(workspace: Path) -> None:
+    """``accelerate launch`` with the FSDP-QLoRA config on a machine without GPUs: both ranks stop with the reason.
+
+    accelerate 1.15 keeps a CPU run MULTI_CPU whatever the config says, so without the refusal the Trainer
+    would train plain DDP while the user asked for FSDP.
+    """
+    model_dir = tiny_llama(workspace / "models" / "tiny-chat")
+    shutil.copy(ROOT / "examples" / "chat_house_style.jsonl", workspace / "chat.jsonl")
+    job = workspace / "jobs" / "fsdp"
+    job.mkdir(parents=True)
+    RunConfig.from_dict({"task": "chat", "model": {"name": str(model_dir)}, "data": {"path": "chat.jsonl"},
+                         "lora": {"target_modules": ["q_proj", "v_proj"]}, "train": {"max_steps": 2, "device": "cpu"},
+                         "output": {"dir": str(job)}}).save(job / "config.yaml")
+    (workspace / "fsdp.yaml").write_text(accelerate_config(2, strategy="fsdp-qlora", mixed_precision="no"),
+                                         encoding="utf-8")
+    out = subprocess.run(launch_command(job / "config.yaml", 2, workspace / "fsdp.yaml"), cwd=ROOT,
+                         env=_two_process_env(workspace), capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0
+    assert out.stderr.count("error: FSDP needs GPUs") == 2, out.stderr[-3000:]  # both ranks refused
+    events = read_events(job / "events.jsonl")
+    assert [e["type"] for e in events] == ["phase", "error"] and "accelerate only turns" in events[-1]["reason"]
+    assert not (job / "adapter").exists() and not (job / "checkpoints").exists()
+
+
+def test_two_process_cpu_fsdp_qlora_trains_a_sharded_4_bit_model(workspace: Path) -> None:
+    """torch FSDP (gloo) shards and trains the tiny Llama as ``finetune.model`` loads it for FSDP-QLoRA.
+
+    The same pieces the GPU run uses: the 4-bit base with its codes stored in the compute dtype, no
+    ``prepare_model_for_kbit_training``, PEFT's FSDP wrap policy (what the Trainer installs for a PEFT
+    model), ``FULL_SHARD`` with ``use_orig_params=False`` from :data:`FSDP_QLORA_SETTINGS`, and a full
+    state dict gathered from both ranks, rebuilt on a fresh base and saved atomically by rank 0, as
+    ``finetune.train.save_and_reload`` does. Only accelerate's part is missing on CPU (see the test above);
+    the worker is ``_fsdp_worker`` below.
+    """
+    model_dir = tiny_llama(workspace / "models" / "tiny-chat")
+    out_dir = workspace / "fsdp-run"
+    out_dir.mkdir()
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           str(Path(__file__).resolve()), str(model_dir), str(out_dir)]
+    started = time.monotonic()
+    out = subprocess.run(cmd, cwd=ROOT, env=_two_process_env(workspace), capture_output=True, text=True,
+                         timeout=300)
+    elapsed = time.monotonic() - started
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-5000:]
+
+    ranks = [json.loads((out_dir / f"rank{r}.json").read_text(encoding="utf-8")) for r in (0, 1)]
+    assert [r["rank"] for r in ranks] == [0, 1] and ranks[0]["pid"] != ranks[1]["pid"]
+    for r in ranks:
+        assert r["world_size"] == 2 and r["weight_class"] == "Params4bit"
+        assert r["quant_storage"] == "torch.float32" and r["param_dtypes"] == ["torch.float32"]
+        # each rank holds about half of every flat parameter: the model is sharded, not replicated
+        assert r["local_numel"] < r["model_numel"] <= r["local_numel"] * 2 + 64
+        assert all(math.isfinite(x) for x in r["local_losses"] + r["mean_losses"])
+    assert ranks[0]["local_losses"][0] != ranks[1]["local_losses"][0], "each rank trained on its own batch"
+    assert ranks[0]["mean_losses"] == ranks[1]["mean_losses"]
+    losses = ranks[0]["mean_losses"]
+    assert losses[-1] < losses[0] - 0.01, losses
+
+    from finetune.model import load_for_inference
+
+    assert (out_dir / "adapter" / "adapter_model.safetensors").is_file()
+    cfg = RunConfig.from_dict({"task": "chat", "model": {"name": str(model_dir)}, "train": {"device": "cpu"}})
+    model, _ = load_for_inference(out_dir, cfg)
+    lora_b = {n: p for n, p in model.named_parameters() if "lora_B" in n}
+    assert len(lora_b) == ranks[0]["lora_tensors"] // 2 == 4  # q_proj and v_proj in both layers
+    assert all(p.abs().sum() > 0 for p in lora_b.values()), "LoRA B starts at zero: the trained values were saved"
+    assert elapsed < 120, f"two-process FSDP run took {elapsed:.0f} s"
+
+
+def _fsdp_worker(model_dir: str, out_dir: str, steps: int = 8) -> None:
+    """One rank of the FSDP-QLoRA test (run by ``torch.distributed.run``): load, shard, train, gather, save."""
+    import torch
+    import torch.distributed as dist
+    from peft.utils.other import fsdp_auto_wrap_policy
+    from torch.distributed.fsdp import FullStateDictConfig, ShardingStrategy, StateDictType
+    from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
+    from transformers import set_seed
+
+    from finetune.model import load_for_training
+    from tests.tiny_models import CHAT_CORPUS
+
+    os.environ["ACCELERATE_USE_FSDP"] = "true"  # what accelerate launch exports: finetune.model loads for FSDP
+    dist.init_process_group("gloo")
+    rank, world = dist.get_rank(), dist.get_world_size()
+    cfg = RunConfig.from_dict({"task": "chat", "model": {"name": model_dir},
+                               "lora": {"target_modules": ["q_proj", "v_proj"], "r": 8},
+                               "train": {"device": "cpu", "seed": 0}})
+    set_seed(0)  # identical LoRA init on every rank: torch FSDP's sync_module_states works only on GPUs
+    model, tokenizer = load_for_training(cfg)
+    weight = model.base_model.model.model.layers[0].self_attn.k_proj.weight
+    model_numel = sum(p.numel() for p in model.parameters())
+    fsdp = FSDP(model, auto_wrap_policy=fsdp_auto_wrap_policy(model), device_id=torch.device("cpu"),
+                sharding_strategy=ShardingStrategy[FSDP_QLORA_SETTINGS["fsdp_sharding_strategy"]],
+                use_orig_params=FSDP_QLORA_SETTINGS["fsdp_use_orig_params"], sync_module_states=False)
+    optimizer = torch.optim.AdamW([p for p in fsdp.parameters() if p.requires_grad], lr=1e-2)
+    batch = tokenizer(CHAT_CORPUS[rank::world], return_tensors="pt", padding=True)
+    labels = batch["input_ids"].masked_fill(batch["attention_mask"] == 0, -100)
+    local_losses, mean_losses = [], []
+    for _ in range(steps):
+        loss = fsdp(**batch, labels=labels).loss
+        loss.backward()  # FSDP reduce-scatters the LoRA gradients over both ranks
+        optimizer.step()
+        optimizer.zero_grad()
+        mean = loss.detach().clone()
+        dist.all_reduce(mean)
+        local_losses.append(loss.item())
+        mean_losses.append(mean.item() / world)
+    # offload_to_cpu=True (what accelerate's get_state_dict passes on GPUs) fails for CPU-resident FSDP in torch
+    # 2.13: "setStorage: ... out of bounds for storage of size 0"
+    with FSDP.state_dict_type(fsdp, StateDictType.FULL_STATE_DICT,
+                              FullStateDictConfig(offload_to_cpu=False, rank0_only=True)):
+        state_dict = fsdp.state_dict()
+    if rank == 0:  # as finetune.train.save_and_reload does after an FSDP run
+        from finetune.model import load_trained_adapter
+        from finetune.train import save_adapter
+
+        rebuilt, _ = load_trained_adapter(cfg, None, state_dict)
+        save_adapter(rebuilt, tokenizer, Path(out_dir), None)
+    result = {"rank": rank, "world_size": world, "pid": os.getpid(), "weight_class": type(weight).__name__,
+              "quant_storage": str(weight.dtype), "param_dtypes": sorted({str(p.dtype) for p in model.parameters()}),
+              "model_numel": model_numel, "local_numel": sum(p.numel() for p in fsdp.parameters()),
+              "lora_tensors": sum("lora_" in k for k in state_dict), "local_losses": local_losses,
+              "mean_losses": mean_losses}
+    (Path(out_dir) / f"rank{rank}.json").write_text(json.dumps(result), encoding="utf-8")
+    dist.barrier()
+    dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    _fsdp_worker(sys.argv[1], sys.argv[2])
