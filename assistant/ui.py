@@ -25,6 +25,9 @@ def banner(settings: Settings) -> str:
     parts = [f"**Assistant:** {describe_backend(settings)}", f"**Hardware:** {hw.describe()}"]
     if settings.offline:
         parts.append("**Offline:** model hubs are unreachable, so only packaged or cached models can be trained.")
+    from assistant.space_runtime import space_banner_lines
+
+    parts += space_banner_lines()  # on a Hugging Face Space: storage, hardware, sign-in; nothing locally
     return "  \n".join(parts)
 
 
@@ -32,17 +35,21 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
     """Build the ``gr.Blocks`` app (not launched)."""
     import gradio as gr
 
+    from assistant.space_runtime import use_gpu
     from assistant.ui_handlers import UPLOAD_TYPES, Handlers
+    from assistant.ui_space import add_hub_push, add_sign_in, connect_sign_in
     from catalog.schema import TASKS
 
     settings = settings or Settings.from_env()
     assistant = assistant or Assistant(Services(single_user=settings.single_user), settings)
     h = Handlers(assistant)
+    use_gpu(h)  # ZeroGPU only: model-running callbacks under spaces.GPU
 
     with gr.Blocks(title="tunewise — should you fine-tune?") as demo:
         session_id = gr.BrowserState(None, storage_key="tunewise_session")
         gr.Markdown("# tunewise\nShould you fine-tune a model for your task — and if so, which one, how, and did it help?")
         gr.Markdown(banner(settings), elem_classes="tw-banner", elem_id="tw-banner")
+        signed_in = add_sign_in()  # a Space with hf_oauth only
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 chatbot = gr.Chatbot(label="tunewise", height=520, elem_id="tw-chat", buttons=["copy"])
@@ -115,8 +122,10 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
                                                      ("tie", "Tie"), ("both_bad", "Both bad"))]
                 ab_result = gr.Markdown(elem_id="tw-ab-result")
                 ab_trial = gr.State("")
+                add_hub_push(h.services, cmp_pick, session_id)  # a Space with hf_oauth only
 
-        demo.load(h.restore, inputs=session_id, outputs=[session_id, chatbot])
+        loaded = demo.load(h.restore, inputs=session_id, outputs=[session_id, chatbot])
+        connect_sign_in(h.services, loaded, signed_in, session_id)
         chat_io = {"inputs": [box, chatbot, session_id], "outputs": [chatbot, box]}
         send.click(h.chat, **chat_io)
         box.submit(h.chat, **chat_io)

@@ -3,6 +3,7 @@
     write_model_card(job_dir)                 -> job_dir/README.md, a Hugging Face model card
     merge_adapter(job_dir, out_dir)           -> a transformers model folder with the adapter folded in
     push_job(job_dir, "user/name")            -> adapter, card, labels and metrics in a Hub model repo
+    push_job(job_dir, "user/name", merged=True) -> the merged standalone model (made once in job_dir/merged)
 
 Merging loads the base in full precision, never quantized: adding the LoRA delta to 4-bit weights would
 round much of it away. The merged model therefore differs from the training-time (4-bit) model by the
@@ -26,6 +27,7 @@ from finetune.model_card import (
     CARD_PREVIEW_LINES,
     JobInfo,
     auto_class_name,
+    card_problems,
     read_job,
     render_card,
     resolve_job_dir,
@@ -34,8 +36,9 @@ from finetune.model_card import (
 )
 from finetune.workspace import confine
 
-__all__ = ["HubError", "check_repo_id", "merge_adapter", "push_job", "read_job", "render_card", "resolve_job_dir",
-           "shown_path", "upload_plan", "write_model_card"]
+__all__ = ["HubError", "card_problems", "check_repo_id", "merge_adapter", "push_job", "read_job", "render_card",
+           "require_hub", "resolve_job_dir", "resolve_token", "shown_path", "upload_folder_to_hub", "upload_plan",
+           "write_model_card"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,10 @@ MERGE_DTYPES = ("float32", "bfloat16")
 JOB_FILES = ("README.md", "labels.json", "metrics.json")
 #: Files in ``adapter/`` that stay local: peft writes its own stub card there (with local paths).
 ADAPTER_SKIP = {"README.md"}
+#: Sub-folder of a job where ``push --merged`` keeps the merged model it made, for the next push.
+MERGED_DIR = "merged"
+
+
 class HubError(TunewiseError):
     """The Hugging Face Hub cannot be reached, refuses the token, or rejects the upload."""
 
@@ -129,8 +136,12 @@ def _load_merged(job: JobInfo, dtype: str) -> tuple[Any, Any]:
 
 
 # -- push ---------------------------------------------------------------------------------------------
-def check_repo_id(repo_id: str) -> str:
-    """Validate a Hub model repo id (``namespace/name``) by the Hub's own rules.
+def check_repo_id(repo_id: str, *, kind: str = "model") -> str:
+    """Validate a Hub repo id (``namespace/name``) by the Hub's own rules.
+
+    Args:
+        repo_id: The id as given.
+        kind: ``model``, ``space`` or ``dataset``: only changes the example in the message.
 
     Raises:
         ConfigError: With the rule the id breaks.
@@ -138,15 +149,21 @@ def check_repo_id(repo_id: str) -> str:
     from huggingface_hub.errors import HFValidationError
     from huggingface_hub.utils import validate_repo_id
 
+    example = {"space": "your-user/tunewise", "dataset": "your-user/my-data"}.get(kind, "your-user/my-adapter")
     text = repo_id.strip()
     if text.count("/") != 1 or not all(text.split("/")):
-        raise ConfigError(f"'{repo_id}' is not a Hub repo id: write it as namespace/name, e.g. your-user/my-adapter.")
+        raise ConfigError(f"'{repo_id}' is not a Hub {kind} repo id: write it as namespace/name, e.g. {example}.")
     try:
         validate_repo_id(text)
     except HFValidationError:
-        raise ConfigError(f"'{repo_id}' is not a valid Hub repo id: use letters, digits, '-', '_' and '.', at "
-                          "most 96 characters, no '--' or '..', not starting or ending with '-' or '.'.") from None
+        raise ConfigError(f"'{repo_id}' is not a valid Hub {kind} repo id: use letters, digits, '-', '_' and '.', "
+                          "at most 96 characters, no '--' or '..', not starting or ending with '-' or '.'.") from None
     return text
+
+
+def merged_plan(job: JobInfo, merged: Path) -> list[tuple[str, Path | bytes]]:
+    """``(path in repo, source)`` of a merged model folder's files (its own card is re-rendered on push)."""
+    return [(path.name, path) for path in sorted(merged.iterdir()) if path.is_file()]
 
 
 def upload_plan(job: JobInfo) -> list[tuple[str, Path | bytes]]:
@@ -166,8 +183,8 @@ def upload_plan(job: JobInfo) -> list[tuple[str, Path | bytes]]:
 
 
 def push_job(job_dir: Path, repo_id: str, *, token: str | None = None, private: bool = True,
-             dry_run: bool = False) -> dict[str, Any]:
-    """Upload a job's adapter, model card, labels and metrics to a Hub model repo.
+             dry_run: bool = False, merged: bool = False, dataset_id: str | None = None) -> dict[str, Any]:
+    """Upload a job's adapter (or merged model), model card, labels and metrics to a Hub model repo.
 
     Args:
         job_dir: A finished job folder.
@@ -175,49 +192,78 @@ def push_job(job_dir: Path, repo_id: str, *, token: str | None = None, private: 
         token: A Hub token with write access; default ``HF_TOKEN`` or the saved ``hf auth login`` token.
         private: Create the repo private (an existing repo keeps its visibility).
         dry_run: List what would be uploaded and touch no network.
+        merged: Upload the standalone model made by :func:`merge_adapter` instead of the adapter. It is
+            merged once into ``job_dir/merged`` (in float32; a dry run merges too, to list real sizes)
+            and reused by later pushes. A fully fine-tuned job is uploaded as it is either way.
+        dataset_id: The Hub dataset (``namespace/name``) the training file came from, recorded in the card.
 
     The job's ``README.md`` is written when missing. An unedited generated card is uploaded re-rendered
-    so that its loading code names ``repo_id``; an edited card is uploaded as it is.
+    so that its loading code names ``repo_id``; an edited card is uploaded as it is. The uploaded card's
+    metadata is checked offline first (:func:`card_problems`).
 
     Returns:
-        ``{"repo_id", "private", "dry_run", "files": [{"path", "bytes"}], "card": first lines}`` plus
+        ``{"repo_id", "private", "dry_run", "merged", "files": [{"path", "bytes"}], "card": first lines}`` plus
         ``"url"`` and ``"commit"`` after a real upload.
 
     Raises:
-        ConfigError: For an invalid repo id.
+        ConfigError: For an invalid repo or dataset id, or a card whose metadata the Hub would not read.
         JobError: When the job has no trained adapter.
+        ModelError: When ``merged`` and the base cannot be loaded for the merge.
         HubError: Without a token, offline, or when the Hub refuses the upload.
     """
     repo_id = check_repo_id(repo_id)
+    if dataset_id is not None:
+        dataset_id = check_repo_id(dataset_id, kind="dataset")
     job = read_job(job_dir)
-    card_path = job.dir / "README.md"
-    if not card_path.is_file():
-        write_model_card(job.dir, repo_id=repo_id)
-    card = card_path.read_text(encoding="utf-8")
-    if card == render_card(job):  # the generated local card, unedited: point its loading code at the repo
-        card = render_card(job, repo_id=repo_id)
-    plan = [(name, card.encode("utf-8") if name == "README.md" else src) for name, src in upload_plan(job)]
+    merged = merged and job.is_lora
+    if merged:
+        folder = job.dir / MERGED_DIR
+        if not (folder / "config.json").is_file():
+            shutil.rmtree(folder, ignore_errors=True)  # a half-written leftover
+            merge_adapter(job.dir, folder)
+        card = render_card(job, repo_id=repo_id, merged_dir=shown_path(str(folder)), dataset_id=dataset_id)
+        plan = [(name, card.encode("utf-8") if name == "README.md" else src)
+                for name, src in merged_plan(job, folder)]
+    else:
+        card_path = job.dir / "README.md"
+        if not card_path.is_file():
+            write_model_card(job.dir, repo_id=repo_id)
+        card = card_path.read_text(encoding="utf-8")
+        if card == render_card(job):  # the generated local card, unedited: point its loading code at the repo
+            card = render_card(job, repo_id=repo_id, dataset_id=dataset_id)
+        plan = [(name, card.encode("utf-8") if name == "README.md" else src) for name, src in upload_plan(job)]
+    problems = card_problems(card, adapter=job.is_lora and not merged)
+    if problems:
+        raise ConfigError(f"The model card of job {job.dir.name} would not validate on the Hub: "
+                          + " ".join(problems) + " Fix README.md in the job folder (or delete it to regenerate it).")
     result: dict[str, Any] = {
-        "repo_id": repo_id, "private": private, "dry_run": dry_run,
+        "repo_id": repo_id, "private": private, "dry_run": dry_run, "merged": merged,
         "card": "\n".join(card.splitlines()[:CARD_PREVIEW_LINES]),
         "files": [{"path": name, "bytes": len(src) if isinstance(src, bytes) else src.stat().st_size}
                   for name, src in plan]}
     if dry_run:
         return result
-    token = _resolve_token(token)
-    _require_hub()
+    token = resolve_token(token)
+    require_hub()
     log.info("Uploading %d files of job %s to %s", len(plan), job.dir.name, repo_id)
     staging = job.dir / f".push-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
         _stage(plan, staging)
-        result.update(_upload(staging, repo_id, token, private, job.dir.name))
+        result.update(upload_folder_to_hub(staging, repo_id, token=token, private=private, repo_type="model",
+                                           message=f"Upload tunewise job {job.dir.name}"
+                                           + (" (merged)" if merged else "")))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return result
 
 
-def _resolve_token(token: str | None) -> str:
+def resolve_token(token: str | None = None) -> str:
+    """The Hub token to use: ``token``, else ``HF_TOKEN``, else the saved ``hf auth login`` token.
+
+    Raises:
+        HubError: When there is none, with how to log in.
+    """
     from huggingface_hub import get_token
 
     found = token or os.environ.get("HF_TOKEN") or get_token()
@@ -227,7 +273,12 @@ def _resolve_token(token: str | None) -> str:
     return found
 
 
-def _require_hub() -> None:
+def require_hub() -> None:
+    """Fail fast, with the fix, when offline mode is on or the Hub cannot be reached.
+
+    Raises:
+        HubError: Offline mode is on or huggingface.co is unreachable.
+    """
     from catalog.availability import hub_reachable, offline_mode
 
     if offline_mode():
@@ -251,16 +302,37 @@ def _stage(plan: list[tuple[str, Path | bytes]], staging: Path) -> None:
             shutil.copy2(src, target)
 
 
-def _upload(folder: Path, repo_id: str, token: str, private: bool, job_name: str) -> dict[str, Any]:
+def upload_folder_to_hub(folder: Path, repo_id: str, *, token: str, private: bool, repo_type: str = "model",
+                         message: str, space_sdk: str | None = None) -> dict[str, Any]:
+    """Create the repo if missing and upload every file of ``folder`` in one commit.
+
+    Args:
+        folder: The folder to upload, exactly as it is.
+        repo_id: ``namespace/name``.
+        token: A token with write access (never logged; masked in error messages).
+        private: Visibility of a new repo.
+        repo_type: ``model`` or ``space``.
+        message: The commit message.
+        space_sdk: For a new Space: its SDK (``gradio``).
+
+    Returns:
+        ``{"url", "commit"}``.
+
+    Raises:
+        HubError: Offline, refused token, no write access, or the Hub cannot be reached.
+    """
     import httpx
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
     api = HfApi(token=token)
+    create: dict[str, Any] = {"repo_type": repo_type, "private": private, "exist_ok": True}
+    if space_sdk:
+        create["space_sdk"] = space_sdk
     try:
-        url = api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
-        commit = api.upload_folder(repo_id=repo_id, folder_path=str(folder), repo_type="model",
-                                   commit_message=f"Upload tunewise job {job_name}")
+        url = api.create_repo(repo_id, **create)
+        commit = api.upload_folder(repo_id=repo_id, folder_path=str(folder), repo_type=repo_type,
+                                   commit_message=message)
     except OfflineModeIsEnabled:
         raise HubError("Offline mode is on (HF_HUB_OFFLINE), so nothing can be pushed to the Hub.") from None
     except HfHubHTTPError as exc:

@@ -168,21 +168,34 @@ def write_model_card(job_dir: Path, *, repo_id: str | None = None) -> Path:
     return path
 
 
-def render_card(job: JobInfo, *, repo_id: str | None = None, merged_dir: str | None = None) -> str:
+def render_card(job: JobInfo, *, repo_id: str | None = None, merged_dir: str | None = None,
+                dataset_id: str | None = None) -> str:
     """The card's text: YAML front matter, then what it is, data, config, results, use, limits, reproduce.
 
     Args:
         job: The job.
         repo_id: Where the adapter is published, if known.
         merged_dir: For the card of a merged model: the merged folder as shown to the user.
+        dataset_id: The Hub dataset the training file came from, if any: it becomes the card's ``datasets``
+            and the dataset of its ``model-index`` results (a local file is named in the text only).
     """
     merged = merged_dir is not None
-    sections = [_intro(job, merged), _data_section(job), _config_section(job), _results_section(job),
+    sections = [_intro(job, merged), _data_section(job, dataset_id), _config_section(job), _results_section(job),
                 _usage_section(job, repo_id, merged_dir), _limits_section(job, merged), _reproduce_section(job)]
-    return "---\n" + _front_matter(job, repo_id, merged) + "---\n\n" + "\n\n".join(sections) + "\n"
+    return ("---\n" + card_data(job, repo_id=repo_id, merged=merged, dataset_id=dataset_id).to_yaml() + "\n---\n\n"
+            + "\n\n".join(sections) + "\n")
 
 
-def _front_matter(job: JobInfo, repo_id: str | None, merged: bool) -> str:
+def card_data(job: JobInfo, *, repo_id: str | None = None, merged: bool = False,
+              dataset_id: str | None = None) -> Any:
+    """The card's metadata as a ``huggingface_hub.ModelCardData`` (held-out metrics as ``model-index``).
+
+    Args:
+        job: The job.
+        repo_id: Where the model is published, if known (names the ``model-index`` entry).
+        merged: Metadata of the merged standalone model rather than of the adapter.
+        dataset_id: The Hub dataset the training file came from, if any.
+    """
     from huggingface_hub import EvalResult, ModelCardData
 
     cfg = job.cfg
@@ -197,17 +210,59 @@ def _front_matter(job: JobInfo, repo_id: str | None, merged: bool) -> str:
         data_file = Path(cfg.data.path).name
         for key, value in job.metrics["tuned"].items():
             results.append(EvalResult(task_type=tag, task_name=cfg.task,
-                                      dataset_type=_DATA_BUILDERS.get(Path(data_file).suffix.lower(), "custom"),
-                                      dataset_name=data_file, dataset_split="held-out", metric_type=key,
-                                      metric_value=round(float(value), 4), metric_name=key))
-    data = ModelCardData(
+                                      dataset_type=dataset_id or _DATA_BUILDERS.get(Path(data_file).suffix.lower(),
+                                                                                    "custom"),
+                                      dataset_name=dataset_id or data_file, dataset_split="held-out",
+                                      metric_type=key, metric_value=round(float(value), 4), metric_name=key))
+    adapter = job.is_lora and not merged
+    relation = None if job.local_base else "adapter" if adapter else "finetune"
+    extra: dict[str, Any] = {"base_model_relation": relation} if relation else {}
+    return ModelCardData(
         base_model=None if job.local_base else job.base,
-        library_name="peft" if job.is_lora and not merged else "transformers",
+        datasets=[dataset_id] if dataset_id else None,
+        library_name="peft" if adapter else "transformers",
         license=job.license, pipeline_tag=tag, tags=tags,
         model_name=(repo_id.split("/")[-1] if repo_id else job.dir.name) if results else None,
         eval_results=results or None,
+        **extra,
     )
-    return data.to_yaml() + "\n"
+
+
+def card_problems(text: str, *, adapter: bool | None = None) -> list[str]:
+    """Check a model card's metadata offline, the way the Hub reads it; every problem at once.
+
+    The front matter must parse (``huggingface_hub.ModelCard``), name a ``pipeline_tag`` and a
+    ``library_name`` (``peft`` for an adapter), and its ``model-index`` must parse back into results.
+
+    Args:
+        text: The card (README.md) text.
+        adapter: Whether the card describes a peft adapter (None: do not check the library).
+
+    Returns:
+        Problems as sentences; empty when the card is fine.
+    """
+    from huggingface_hub import ModelCard
+    from huggingface_hub.repocard_data import model_index_to_eval_results
+
+    try:
+        card = ModelCard(text, ignore_metadata_errors=False)
+    except (ValueError, yaml.YAMLError) as exc:
+        return [f"The front matter does not parse: {str(exc).splitlines()[0]}"]
+    meta = card.data.to_dict()
+    problems = [f"`{key}` is missing." for key in ("pipeline_tag", "library_name") if not meta.get(key)]
+    wanted = None if adapter is None else "peft" if adapter else "transformers"
+    if wanted and meta.get("library_name") != wanted:
+        what = "an adapter" if adapter else "a standalone model"
+        problems.append(f"`library_name` is {meta.get('library_name')!r}; {what} needs {wanted!r}.")
+    if "model-index" in meta:
+        try:
+            _, results = model_index_to_eval_results(meta["model-index"])
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(f"`model-index` does not parse: {exc}")
+        else:
+            if not results:
+                problems.append("`model-index` holds no results.")
+    return problems
 
 
 def _intro(job: JobInfo, merged: bool) -> str:
@@ -228,13 +283,14 @@ def _intro(job: JobInfo, merged: bool) -> str:
     ])
 
 
-def _data_section(job: JobInfo) -> str:
+def _data_section(job: JobInfo, dataset_id: str | None = None) -> str:
     sizes = job.sizes
     held = sizes.get("validation", 0) + sizes.get("test", 0)
     rows = (f"{sizes.get('train', 0)} training rows and {held} held-out rows (split seed {job.cfg.data.seed})"
             if sizes else "row counts were not recorded (no splits.json)")
     evaluated = f"; {job.metrics['eval_rows']} held-out rows were scored" if job.metrics else ""
-    return f"## Data\n\n`{shown_path(job.cfg.data.path)}`: {rows}{evaluated}."
+    source = f" (from the Hub dataset [`{dataset_id}`](https://huggingface.co/datasets/{dataset_id}))" if dataset_id else ""
+    return f"## Data\n\n`{shown_path(job.cfg.data.path)}`{source}: {rows}{evaluated}."
 
 
 def _config_section(job: JobInfo) -> str:

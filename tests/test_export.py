@@ -342,3 +342,95 @@ def test_cli_export_and_push_dry_run(cls_job: Path, workspace: Path) -> None:
     assert bad.returncode == 2 and "repo id" in bad.stderr and "Traceback" not in bad.stderr
     offline = _tunewise("push", "jobs/cls", "user/repo", home=workspace)
     assert offline.returncode == 2 and ("hf auth login" in offline.stderr or "Offline" in offline.stderr)
+
+
+# -- card metadata and push --merged ---------------------------------------------------------------------
+def _catalog_job(cls_job: Path, workspace: Path, name: str) -> Path:
+    """The tiny adapter under a config that names a catalog model (so the card has a Hub base_model)."""
+    job = workspace / "jobs" / name
+    shutil.copytree(cls_job, job, ignore=shutil.ignore_patterns("checkpoints", "README.md", "merged"))
+    cfg = RunConfig.from_yaml(job / "config.yaml")
+    cfg.model.name = CATALOG_MODEL
+    cfg.save(job / "config.yaml")
+    return job
+
+
+def test_card_metadata_validates_and_parses_back(cls_job: Path, workspace: Path) -> None:
+    from huggingface_hub import ModelCard, metadata_load
+    from huggingface_hub.repocard_data import model_index_to_eval_results
+
+    from finetune.model_card import card_problems, read_job, render_card
+
+    job = _catalog_job(cls_job, workspace, "card-job")
+    card = render_card(read_job(job), repo_id="someone/tickets-adapter", dataset_id="someone/support-tickets")
+    assert card_problems(card, adapter=True) == []
+    (job / "README.md").write_text(card, encoding="utf-8")
+    meta = metadata_load(job / "README.md") or {}
+    assert meta["base_model"] == CATALOG_MODEL and meta["library_name"] == "peft"
+    assert meta["base_model_relation"] == "adapter" and meta["pipeline_tag"] == "text-classification"
+    assert meta["datasets"] == ["someone/support-tickets"]
+    name, results = model_index_to_eval_results(meta["model-index"])
+    metrics = json.loads((job / "metrics.json").read_text(encoding="utf-8"))
+    assert name == "tickets-adapter"
+    assert {r.metric_type: r.metric_value for r in results} == {k: round(v, 4) for k, v in metrics["tuned"].items()}
+    assert {(r.task_type, r.dataset_type, r.dataset_name, r.dataset_split) for r in results} == {
+        ("text-classification", "someone/support-tickets", "someone/support-tickets", "held-out")}
+    parsed = ModelCard(card, ignore_metadata_errors=False)
+    assert parsed.data.eval_results == results and parsed.data.base_model == CATALOG_MODEL
+    assert "[`someone/support-tickets`](https://huggingface.co/datasets/someone/support-tickets)" in card
+
+    # a local file stays out of `datasets` (the Hub would link a dataset that does not exist)
+    local = render_card(read_job(job))
+    assert card_problems(local, adapter=True) == [] and "datasets" not in _front_matter(local)
+
+
+def test_card_problems_are_reported_and_block_a_push(cls_job: Path, workspace: Path) -> None:
+    from finetune.model_card import card_problems
+
+    assert card_problems("---\nlicense: [unclosed\n---\n# x\n")[0].startswith("The front matter does not parse")
+    problems = card_problems("---\nlibrary_name: transformers\n---\n# x\n", adapter=True)
+    assert "`pipeline_tag` is missing." in problems and any("needs 'peft'" in p for p in problems)
+    assert card_problems("---\npipeline_tag: text-classification\nlibrary_name: peft\nmodel-index: [{}]\n---\n",
+                         adapter=True)[0].startswith("The front matter does not parse: Invalid `model_index`")
+
+    job = _catalog_job(cls_job, workspace, "edited-card-job")
+    write_model_card(job)
+    card = (job / "README.md").read_text(encoding="utf-8")
+    (job / "README.md").write_text(card.replace("pipeline_tag: text-classification\n", ""), encoding="utf-8")
+    with pytest.raises(ConfigError, match="would not validate on the Hub: `pipeline_tag` is missing"):
+        push_job(job, "someone/edited", dry_run=True)
+    with pytest.raises(ConfigError, match="dataset repo id"):
+        push_job(job, "someone/edited", dry_run=True, dataset_id="not-an-id")
+
+
+@pytest.mark.disable_socket
+def test_push_merged_dry_run_lists_the_merged_model(cls_job: Path, workspace: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import huggingface_hub
+
+    from finetune.model_card import card_problems
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a dry run must not call the Hub")
+
+    for method in ("create_repo", "upload_folder", "create_commit", "whoami"):
+        monkeypatch.setattr(huggingface_hub.HfApi, method, refuse)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    job = _catalog_job(cls_job, workspace, "merged-job")
+    cfg = RunConfig.from_yaml(job / "config.yaml")
+    cfg.model.name = str(workspace / "models" / "tiny-bert")  # merge onto the real (tiny) base weights
+    cfg.save(job / "config.yaml")
+    result = push_job(job, "someone/tiny-merged", dry_run=True, merged=True)
+    files = {f["path"]: f["bytes"] for f in result["files"]}
+    assert result["merged"] is True and result["dry_run"] is True
+    assert {"model.safetensors", "config.json", "README.md", "labels.json", "tokenizer_config.json"} <= set(files)
+    assert "adapter_model.safetensors" not in files and "adapter_config.json" not in files
+    assert files["model.safetensors"] == (job / "merged" / "model.safetensors").stat().st_size
+    card = (job / "merged" / "README.md").read_text(encoding="utf-8")
+    assert card_problems(card, adapter=False) == [] and _front_matter(card)["library_name"] == "transformers"
+    assert "merged" in _front_matter(card)["tags"]
+    assert "library_name: transformers" in result["card"] and "library_name: peft" not in result["card"]
+    made = (job / "merged" / "model.safetensors").stat().st_mtime_ns
+    again = push_job(job, "someone/tiny-merged", dry_run=True, merged=True)  # the merge is made once
+    assert again["files"] == result["files"] and (job / "merged" / "model.safetensors").stat().st_mtime_ns == made
+    _assert_no_outside_paths(json.dumps(result), workspace)
