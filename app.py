@@ -39,8 +39,10 @@ def build_app():  # noqa: ANN201 (gradio is imported lazily)
 def launch(host: str | None = None, port: int | None = None, share: bool = False) -> None:
     """Build and serve the app (blocks until interrupted)."""
     from assistant.ui import CSS
+    from finetune.redact import install_log_redaction
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
     demo = build_app()
     host = host or os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
     port = port or int(os.environ.get("GRADIO_SERVER_PORT", "7860"))

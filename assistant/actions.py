@@ -133,6 +133,17 @@ def model_shape(entry: Any) -> dict[str, Any]:
             "lm_head": entry.model_type_class != "encoder"}
 
 
+def folder_params(folder: str) -> int:
+    """Parameters of the model in ``folder``, counted on the meta device (no weights are read)."""
+    import torch
+    from transformers import AutoConfig, AutoModel
+
+    config = AutoConfig.from_pretrained(folder)
+    with torch.device("meta"):
+        model = AutoModel.from_config(config)
+    return sum(p.numel() for p in model.parameters())
+
+
 def _estimate(model_id: str, seq_len: int, batch: int, method: str, *, examples: int, epochs: float,
               avg_tokens: float | None = None, checkpointing: bool = False) -> dict:
     """Memory at ``seq_len`` (the worst batch) and time at the tokens training will really see: with
@@ -141,15 +152,24 @@ def _estimate(model_id: str, seq_len: int, batch: int, method: str, *, examples:
     from catalog import get_model, load_catalog
     from catalog.estimate import estimate_training_memory, estimate_training_time, fits
     from catalog.hardware import detect_hardware
+    from finetune.model import resolve_model_source
 
     hw = detect_hardware()
     entry = load_catalog().get(model_id)
     if entry is None:
-        if not model_id.startswith("/"):
-            get_model(model_id)  # raises, naming the closest catalog ids
-        # A model folder in the workspace (already checked by the caller): its size is unknown until loaded.
-        return {"model_id": model_id, "memory_gb": 0.0, "fits": True, "breakdown": {}, "seconds": 0.0,
-                "time": "unknown (model outside the catalog)", "hardware": hw.describe()}
+        source, _ = resolve_model_source(model_id)
+        if source == model_id:
+            get_model(model_id)  # not a model folder either: raises, naming the closest catalog ids
+        params = folder_params(source)
+        mem = estimate_training_memory(params, method=method, seq_len=seq_len, batch_size=batch,  # type: ignore[arg-type]
+                                       gradient_checkpointing=checkpointing,
+                                       device="cuda" if hw.device == "cuda" else "cpu")
+        per_example = min(seq_len, PADDING_FACTOR * avg_tokens) if avg_tokens else seq_len * 0.5
+        took = estimate_training_time(params, int(examples * per_example * epochs), method=method,  # type: ignore[arg-type]
+                                      hardware=hw, gradient_checkpointing=checkpointing)
+        return {"model_id": model_id, "memory_gb": round(mem.total_gb, 2), "fits": fits(mem, hw),
+                "breakdown": mem.breakdown, "seconds": round(took.seconds, 1), "time": took.describe(),
+                "hardware": hw.describe(), "params": params}
     mem = estimate_training_memory(entry.params, method=method, seq_len=seq_len, batch_size=batch,  # type: ignore[arg-type]
                                    gradient_checkpointing=checkpointing, device="cuda" if hw.device == "cuda" else "cpu",
                                    **model_shape(entry))
@@ -184,15 +204,18 @@ def start_finetune(services: Services, session: Session, **kwargs: Any) -> Resul
     est = _estimate(cfg.model.name, cfg.data.max_length or 128, cfg.train.batch_size, "qlora",
                     examples=train_rows, epochs=cfg.train.epochs, avg_tokens=report.lengths.get("mean"),
                     checkpointing=cfg.train.gradient_checkpointing)
-    check_available(entry)
+    check_available(entry, cfg.task)
     plan = {"model": cfg.model.name, "dataset": cfg.data.path, "task": cfg.task, "epochs": cfg.train.epochs,
             "learning_rate": cfg.train.learning_rate, "batch_size": cfg.train.batch_size,
             "max_length": cfg.data.max_length, "quantization": f"{cfg.quantization.bits}-bit {cfg.quantization.quant_type}",
             "lora_r": cfg.lora.r, "train_rows": train_rows, "eval_rows": held,
             "memory_gb": est["memory_gb"], "time": est["time"], "adjusted_to_fit": adjusted}
+    if session.confirmed_plan is not None:
+        check_session_limits(services, session)
     if session.take_confirmed(cfg):
         job = services.runner.submit(cfg, owner=session.owner)
         session.last_job_id = job.id
+        session.job_ids.append(job.id)
         return (f"Started fine-tuning job `{job.id}` ({job.status}). Ask me for its status any time, or watch "
                 "the Jobs tab.", {"status": "started", "job_id": job.id, "plan": plan})
     session.propose(cfg)
@@ -200,12 +223,40 @@ def start_finetune(services: Services, session: Session, **kwargs: Any) -> Resul
             f"- model: {plan['model']} with QLoRA ({plan['quantization']} base, LoRA r={plan['lora_r']}"
             f"{', new head trained' if cfg.task in HEAD_TASKS else ''}) for {cfg.task}\n"
             f"- data: {plan['dataset']} — {plan['train_rows']} training rows, {plan['eval_rows']} held out\n"
-            f"- {plan['epochs']:g} epochs, learning rate {plan['learning_rate']:g}, batch {plan['batch_size']}, "
+            f"- {plan['epochs']:g} epoch{'' if plan['epochs'] == 1 else 's'}, learning rate {plan['learning_rate']:g}, batch {plan['batch_size']}, "
             f"max {plan['max_length']} tokens\n"
             f"- estimated peak memory {plan['memory_gb']} GB, time {plan['time']}")
     if adjusted:
         text += "\n- adjusted so it fits this machine: " + "; ".join(adjusted)
     return text, {"status": "needs_confirmation", "plan": plan}
+
+
+def check_session_limits(services: Services, session: Session) -> None:
+    """Refuse a new job when this conversation has too many running or has started its quota.
+
+    Raises:
+        JobError: Naming the limit, the jobs in the way and what to do.
+    """
+    from assistant.session import session_job_limits
+
+    active_limit, total_limit = session_job_limits()
+    if len(session.job_ids) >= total_limit:
+        session.pending_plan, session.confirmed_plan = session.confirmed_plan, None
+        raise JobError(f"This conversation has already started {len(session.job_ids)} jobs, its limit "
+                       f"(TUNEWISE_SESSION_MAX_JOBS={total_limit}). Start a new conversation to train more.")
+    active = []
+    for job_id in session.job_ids:
+        try:
+            job = services.runner.get(job_id)
+        except TunewiseError:
+            continue
+        if job.status in ("queued", "running"):
+            active.append(job.id)
+    if len(active) >= active_limit:
+        session.pending_plan, session.confirmed_plan = session.confirmed_plan, None  # "yes" again later
+        raise JobError(f"This conversation already has {len(active)} job(s) queued or running "
+                       f"({', '.join(active)}), its limit (TUNEWISE_SESSION_ACTIVE_JOBS={active_limit}). Wait for "
+                       "one to finish or cancel one (say **cancel**), then confirm again.")
 
 
 def fit_to_machine(cfg: Any, entry: Any) -> tuple[Any, list[str]]:
@@ -260,17 +311,27 @@ def check_model_for(model: str, task: str) -> Any:
     return entry
 
 
-def check_available(entry: Any) -> None:
+def check_available(entry: Any, task: str) -> None:
     """Refuse a catalog model that cannot be loaded here (not packaged or cached, and no hub).
 
     Raises:
-        TunewiseError: Saying why and what to pick instead.
+        TunewiseError: Saying why, and naming a model for the same task that can be loaded, or how to
+            provide one.
     """
+    from catalog import load_catalog
     from catalog.availability import availability
 
-    if entry is not None and availability(entry) == "unavailable":
-        raise TunewiseError(f"{entry.id} cannot be loaded here: it is not packaged or in the local cache, and the "
-                            "model hub is unreachable. Pick a packaged model (e.g. all-MiniLM-L6-v2).")
+    if entry is None or availability(entry) != "unavailable":
+        return
+    usable = [e.id for e in load_catalog().for_task(task) if availability(e) != "unavailable"]
+    if usable:
+        instead = f"Pick one that is: {', '.join(usable[:3])} (say **use model {usable[0]}**)."
+    else:
+        instead = (f"No {task} model can be loaded here: none is packaged or cached. Put a model folder "
+                   "(with its config.json) in the workspace, e.g. `models/my-model`, and say **use model "
+                   f"models/my-model**; or connect to the Hub once (`hf download {entry.id}`) and try again.")
+    raise TunewiseError(f"{entry.id} cannot be loaded here: it is not packaged or in the local cache, and the "
+                        f"model hub is unreachable. {instead}")
 
 
 def _job_id(session: Session, job_id: str | None) -> str:

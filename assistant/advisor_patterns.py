@@ -67,11 +67,13 @@ TASK_PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\bentit(?:y|ies)\b", 2.0),
         (r"\bextract\w*\b", 1.5),
         (r"\bpull\w*\s+out\b", 1.5),
+        # "pull part names, prices and bike models out of our notes": things taken out of running text
+        (r"\b(?:pull|get|take|lift|grab)\w*\s+(?:[\w,'/-]+\s+){1,8}out of\b", 2.5),
         (r"\b(?:pii|personally identifiable|personal (?:data|information|details))\b", 1.5),
         (r"\b(?:redact\w*|anonymi[sz]\w*|pseudonymi[sz]\w*|de-?identif\w*|mask\w*\s+(?:out\s+)?(?:the\s+)?"
          r"(?:names|pii|personal))\b", 3.0),
         (r"\b(?:names?|dates?|amounts?|addresses|locations?|organi[sz]ations?|companies|people|persons?|"
-         r"medications?|drugs?|dosages?|skills|product codes|part numbers|invoice numbers?|phone numbers|"
+         r"medications?|drugs?|dosages?|skills|product codes|part (?:names|numbers)|prices|invoice numbers?|phone numbers|"
          r"account numbers|ibans?)\b", 0.6),
         (r"\b(?:fields?|key[- ]value)\b", 0.8),
         (r"\b(?:tag|label|mark)\w*\s+(?:each|every)\s+(?:word|token)\b", 3.0),

@@ -6,12 +6,17 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from langchain_core.messages import BaseMessage, HumanMessage
+from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage
 
 from assistant.session import Services, Session, is_confirmation
 from assistant.settings import Settings
+from finetune.redact import redact
 
 log = logging.getLogger(__name__)
+#: Model calls + tool calls one user message may cause before the agent stops.
+RECURSION_LIMIT = 25
+SECRET_NOTICE = ("I removed what looked like a secret (an API key or access token) from your message before "
+                 "anything saw or stored it. Keys belong in environment variables (see the README), not in chat.")
 
 SYSTEM_PROMPT = """You are tunewise, an assistant that helps teams decide whether to fine-tune a foundation \
 model for a language task, or to use prompting or retrieval (RAG) instead — and then picks the model, \
@@ -50,15 +55,37 @@ class Assistant:
                                                     system_prompt=SYSTEM_PROMPT, checkpointer=self.checkpointer)
         return self._agents[session.id]
 
+    def events(self, session: Session, text: str) -> Iterator[tuple[str, Any]]:
+        """Send a user message; yield ``("token", text)`` for each streamed piece of a reply,
+        ``("message", BaseMessage)`` for each finished message (tool calls, tool results, replies) and
+        ``("notice", text)`` for a note from tunewise itself (not the model).
+
+        Secrets in the message (API keys, Hub tokens) are masked before the agent or the transcript sees
+        them. Only the user's own words can confirm a pending plan: the model cannot confirm it itself.
+        """
+        clean = redact(text)
+        if clean != text:
+            yield "notice", SECRET_NOTICE
+        if session.pending_plan is not None and is_confirmation(clean):
+            session.confirm()
+        agent = self.agent_for(session)
+        config = {"configurable": {"thread_id": session.id}, "recursion_limit": RECURSION_LIMIT}
+        for mode, payload in agent.stream({"messages": [HumanMessage(clean)]}, config=config,
+                                          stream_mode=["messages", "updates"]):
+            if mode == "messages":
+                chunk = payload[0]
+                if isinstance(chunk, AIMessageChunk) and isinstance(chunk.content, str) and chunk.content:
+                    yield "token", chunk.content
+                continue
+            for step in payload.values():
+                for message in (step or {}).get("messages", []):
+                    yield "message", message
+
     def stream(self, session: Session, text: str) -> Iterator[BaseMessage]:
         """Send a user message; yield each new message (tool calls, tool results, replies) as it is made."""
-        if session.pending_plan is not None and is_confirmation(text):
-            session.confirm()  # the user's own words approve the plan; the LLM cannot do this itself
-        agent = self.agent_for(session)
-        config = {"configurable": {"thread_id": session.id}, "recursion_limit": 25}
-        for update in agent.stream({"messages": [HumanMessage(text)]}, config=config, stream_mode="updates"):
-            for step in update.values():
-                yield from (step or {}).get("messages", [])
+        for kind, item in self.events(session, text):
+            if kind == "message":
+                yield item
 
     def chat(self, session: Session, text: str) -> list[BaseMessage]:
         """Send a user message and return all the new messages."""

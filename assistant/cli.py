@@ -1,6 +1,7 @@
 """The ``tunewise`` command line: the same functions the agent's tools call.
 
     tunewise ui [--host H] [--port P] [--share]
+    tunewise chat [--once MESSAGE [--json]]
     tunewise advise "<task description>" [--data FILE] [--json]
     tunewise catalog [--task T] [--language L] [--license permissive] [--max-params N] [--json]
     tunewise data check FILE [--task T] [--column ROLE=NAME ...] [--max-length N] [--json]
@@ -9,6 +10,10 @@
     tunewise jobs list|show|cancel|resume|retry|logs [ID] [--json] [--follow]
     tunewise compare JOB [--data FILE] [--limit N] [--json]
     tunewise serve JOB [--host H] [--port P] [--api-key KEY] [--print-vllm]
+    tunewise export JOB --merge OUT [--dtype D]
+    tunewise push JOB REPO_ID [--private|--public] [--merged] [--dataset ID] [--dry-run] [--json]
+    tunewise space build OUT [--hardware H] [--title T]
+    tunewise space deploy REPO_ID [--private] [--dry-run] [--from FOLDER]
 """
 
 from __future__ import annotations
@@ -20,8 +25,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from assistant.chat_cli import add_chat_parser, cmd_chat
+from assistant.space import add_space_parser, cmd_space
 from catalog.schema import TASKS
 from finetune.errors import ConfigError, TunewiseError
+from finetune.redact import install_log_redaction
 
 
 def _version() -> str:
@@ -123,9 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
     push.add_argument("job", help="job id or job folder")
     push.add_argument("repo_id", help="namespace/name of the model repo (created if missing); the token comes from "
                       "HF_TOKEN or `hf auth login`")
-    push.add_argument("--public", action="store_true", help="create the repo public (default: private)")
+    visibility = push.add_mutually_exclusive_group()
+    visibility.add_argument("--private", action="store_true", help="create the repo private (the default)")
+    visibility.add_argument("--public", action="store_true", help="create the repo public (default: private)")
+    push.add_argument("--merged", action="store_true",
+                      help="upload the merged standalone model (the adapter folded into a float32 copy of its base, "
+                      "made once in the job folder's merged/) instead of the adapter")
+    push.add_argument("--dataset", metavar="ID",
+                      help="the Hub dataset (namespace/name) the training data came from, recorded in the card")
     push.add_argument("--dry-run", action="store_true", help="list what would be uploaded; no network")
     push.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_chat_parser(sub)
+    add_space_parser(sub)
     return p
 
 
@@ -135,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
     if args.command is None:
         parser.print_help()
         return 0
@@ -447,12 +465,14 @@ def cmd_push(args: argparse.Namespace) -> int:
     """Upload a job's adapter, card, labels and metrics to the Hub (or list them with --dry-run)."""
     from finetune.export import push_job, resolve_job_dir
 
-    result = push_job(resolve_job_dir(args.job), args.repo_id, private=not args.public, dry_run=args.dry_run)
+    result = push_job(resolve_job_dir(args.job), args.repo_id, private=not args.public, dry_run=args.dry_run,
+                      merged=args.merged, dataset_id=args.dataset)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
     verb = "would upload" if args.dry_run else "uploaded"
-    print(f"{verb} to {result['repo_id']} ({'private' if result['private'] else 'public'}):")
+    what = "merged model" if result.get("merged") else "adapter"
+    print(f"{verb} the {what} to {result['repo_id']} ({'private' if result['private'] else 'public'}):")
     for f in result["files"]:
         print(f"  {f['path']:<32} {f['bytes']:>12,} bytes")
     if result.get("url"):
@@ -462,7 +482,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 COMMANDS = {"ui": cmd_ui, "advise": cmd_advise, "catalog": cmd_catalog, "data": cmd_data, "train": cmd_train,
             "jobs": cmd_jobs, "compare": cmd_compare, "serve": cmd_serve, "export": cmd_export,
-            "push": cmd_push}
+            "push": cmd_push, "chat": cmd_chat, "space": cmd_space}
 
 if __name__ == "__main__":
     sys.exit(main())

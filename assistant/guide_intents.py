@@ -10,6 +10,9 @@ import re
 from dataclasses import dataclass
 
 DATA_FILE = re.compile(r"[\w./-]+\.(?:csv|tsv|jsonl?|parquet)\b", re.IGNORECASE)
+#: "use model models/my-t5", "try the model Qwen/Qwen2.5-0.5B-Instruct", "switch to model X"
+MODEL_CHOICE = re.compile(r"\b(?:use|try|with|switch to|pick|choose|train)\s+(?:the\s+|a\s+)?model\s+[`\"']?"
+                          r"([\w][\w./-]*[\w])", re.IGNORECASE)
 QUOTED = re.compile(r"[\"“«']([^\"”»']{3,})[\"”»']")
 
 _PATTERNS: list[tuple[str, str]] = [
@@ -56,6 +59,7 @@ class Reading:
     data_path: str | None = None
     quoted: str | None = None
     plan_changes: dict[str, float] | None = None
+    model: str | None = None
 
 
 def read_message(text: str) -> Reading:
@@ -66,6 +70,9 @@ def read_message(text: str) -> Reading:
     changes = plan_changes(text)
     if not text:
         return Reading("empty")
+    model = MODEL_CHOICE.search(text)
+    if model:
+        return Reading("use_model", None, None, changes, model.group(1))
     unquoted = QUOTED.sub(" ", text)
     long_task = len(unquoted.split()) >= LONG_MESSAGE_WORDS and bool(TASK_WORDS.search(unquoted))
     for name, pattern in INTENTS:

@@ -19,6 +19,8 @@ def pick_model(memory: Memory) -> str:
     from catalog.hardware import detect_hardware
     from catalog.search import search_models
 
+    if memory.model:
+        return memory.model
     catalog = load_catalog()
     task = (memory.dataset or {}).get("task") or (memory.advice or {}).get("task") or "text-classification"
     for pick in (memory.advice or {}).get("models", []):

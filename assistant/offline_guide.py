@@ -58,6 +58,7 @@ class Memory:
     dataset: dict[str, Any] | None = None
     pending: dict[str, Any] | None = None
     job_id: str | None = None
+    model: str | None = None
     calls: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
 
@@ -65,7 +66,10 @@ def remember(messages: Sequence[BaseMessage]) -> Memory:
     """Replay the conversation's tool calls and results into a ``Memory``."""
     memory = Memory()
     for message in messages:
-        if isinstance(message, AIMessage):
+        if isinstance(message, HumanMessage):
+            choice = read_message(str(message.content) if isinstance(message.content, str) else "").model
+            memory.model = choice or memory.model
+        elif isinstance(message, AIMessage):
             for call in message.tool_calls:
                 memory.calls[str(call["id"])] = (call["name"], dict(call["args"]))
         elif isinstance(message, ToolMessage):
@@ -170,6 +174,8 @@ def answer(text: str, memory: Memory, tools: Tools) -> AIMessage:
     if explicit is not None:
         return call(explicit[0], explicit[1], f"Calling `{explicit[0]}`.", tools)
     reading = read_message(text)
+    if reading.intent == "use_model":
+        return _use_model(str(reading.model), reading, memory, tools)
     if memory.pending is not None:
         if is_confirmation(text):
             return call("start_finetune", memory.pending, "Starting the fine-tuning job now.", tools)
@@ -216,6 +222,19 @@ def answer(text: str, memory: Memory, tools: Tools) -> AIMessage:
                              "pick a model, train it and compare it with the base. Describe your task in a "
                              "sentence or two — what goes in, what should come out, and how much labelled data "
                              "you have.")
+
+
+def _use_model(model: str, reading: Any, memory: Memory, tools: Tools) -> AIMessage:
+    """The user picked a model (a catalog id, a Hub id or a model folder in the workspace)."""
+    if memory.pending is not None:
+        args = {**memory.pending, **_as_args(reading.plan_changes or {}), "model_id": model}
+        return call("start_finetune", args, f"Updating the plan to use `{model}`.", tools)
+    if memory.dataset and memory.dataset.get("ok"):
+        args = {"model_id": model, "dataset": memory.dataset["path"],
+                "task": memory.dataset.get("task", "text-classification"), **_as_args(reading.plan_changes or {})}
+        return call("start_finetune", args, f"Planning with `{model}`.", tools)
+    return AIMessage(content=f"OK — I'll plan with `{model}`. Now upload your data in the **Data** tab (or name a "
+                             "file), or say **use the example data**.")
 
 
 def _job(memory: Memory) -> dict[str, Any]:

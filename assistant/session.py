@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import threading
 from dataclasses import dataclass, field
 
 from finetune.config import RunConfig
+from finetune.errors import ConfigError
 from finetune.runner import JobRunner
 
 _AFFIRM = re.compile(
@@ -34,6 +36,7 @@ class Session:
     last_job_id: str | None = None
     datasets: list[str] = field(default_factory=list)
     last_task: str | None = None
+    job_ids: list[str] = field(default_factory=list)
 
     def propose(self, cfg: RunConfig) -> None:
         """Record a plan that needs the user's confirmation before it may start."""
@@ -61,6 +64,31 @@ def _plan_key(cfg: RunConfig) -> dict:
     data = cfg.model_dump(mode="json")
     data.pop("output", None)
     return data
+
+
+#: Jobs one conversation may have queued or running at once, and may start in all (env overrides).
+SESSION_ACTIVE_JOBS = 2
+SESSION_TOTAL_JOBS = 10
+
+
+def session_job_limits() -> tuple[int, int]:
+    """``(active, total)`` job limits per conversation: ``TUNEWISE_SESSION_ACTIVE_JOBS`` /
+    ``TUNEWISE_SESSION_MAX_JOBS`` or the defaults.
+
+    Raises:
+        ConfigError: When a variable is set to something other than a positive whole number.
+    """
+    limits = []
+    for name, default in (("TUNEWISE_SESSION_ACTIVE_JOBS", SESSION_ACTIVE_JOBS),
+                          ("TUNEWISE_SESSION_MAX_JOBS", SESSION_TOTAL_JOBS)):
+        text = os.environ.get(name, "").strip()
+        if not text:
+            limits.append(default)
+            continue
+        if not text.isdigit() or int(text) < 1:
+            raise ConfigError(f"{name}={text!r} is not a positive whole number; set one (e.g. {default}) or unset it.")
+        limits.append(int(text))
+    return limits[0], limits[1]
 
 
 class Services:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,13 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 
 from assistant.agent import Assistant
 from finetune.errors import TunewiseError
+from finetune.redact import redact
 
 log = logging.getLogger(__name__)
 JOB_COLUMNS = ["id", "status", "task", "model", "progress", "loss", "created"]
+STREAM_INTERVAL_S = 0.05
+
+
 def parse_roles(text: str) -> dict[str, str]:
     """``"text=body, label=intent"`` -> ``{"text": "body", "label": "intent"}``.
 
@@ -81,12 +86,28 @@ class Handlers:
             yield history, ""
             return
         session = self.services.session(session_id)
-        history = list(history or []) + [{"role": "user", "content": message}]
+        history = list(history or []) + [{"role": "user", "content": redact(message)}]
         yield history, ""
         try:
-            for m in self.assistant.stream(session, message):
-                history = to_chat([m], history)
+            streaming, shown = False, 0.0
+            for kind, item in self.assistant.events(session, message):
+                if kind == "token":
+                    if not streaming:
+                        history.append({"role": "assistant", "content": ""})
+                        streaming = True
+                    history[-1]["content"] += item
+                    if time.monotonic() - shown < STREAM_INTERVAL_S:
+                        continue  # coalesce tokens: the page redraws at most ~20 times a second
+                elif kind == "notice":
+                    history.append({"role": "assistant", "content": f"🔒 {item}"})
+                else:
+                    if streaming and isinstance(item, AIMessage):
+                        history.pop()  # the finished message replaces its streamed draft
+                        streaming = False
+                    history = to_chat([item], history)
+                shown = time.monotonic()
                 yield history, ""
+            yield history, ""
         except TunewiseError as exc:
             history.append({"role": "assistant", "content": f"⚠️ {exc}"})
             yield history, ""

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from finetune.redact import redact
+
 #: Events after which nothing more will be written by that process.
 FINAL_EVENTS = ("done", "error", "cancelled")
 
@@ -33,7 +35,7 @@ class EventWriter:
         event = {"type": event_type, "time": round(time.time(), 3), **fields}
         if not self.enabled:
             return event
-        line = json.dumps(event, ensure_ascii=False, default=str) + "\n"
+        line = redact(json.dumps(event, ensure_ascii=False, default=str)) + "\n"
         with self.path.open("a", encoding="utf-8") as fh:
             fh.write(line)
             fh.flush()

@@ -56,7 +56,23 @@ def resolve_model_source(name: str) -> tuple[str, Any]:
         if not (folder / "config.json").is_file():
             raise ModelError(f"{name} is not a model folder: it has no config.json.")
         return str(folder), None
-    return name, None
+    local = workspace_model_folder(name)
+    return (str(local), None) if local is not None else (name, None)
+
+
+def workspace_model_folder(name: str) -> Path | None:
+    """The workspace folder ``name`` names (e.g. ``models/my-t5``) when it holds a model, else None.
+
+    A relative name that is no such folder is a Hub id (``org/name`` looks the same).
+    """
+    from finetune.errors import PathError
+    from finetune.workspace import confine
+
+    try:
+        folder = confine(name, allow_examples=False)
+    except PathError:
+        return None
+    return folder if (folder / "config.json").is_file() else None
 
 
 def pick_device(preference: str = "auto") -> str:

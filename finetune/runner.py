@@ -54,6 +54,7 @@ from finetune.jobs import (
     set_aside_incomplete_checkpoints,
     summarize,
 )
+from finetune.redact import child_env
 from finetune.train import describe_failure
 from finetune.workspace import jobs_dir
 
@@ -154,7 +155,7 @@ class JobRunner:
         cmd = [sys.executable, "-m", "finetune.train", str(job.path / "config.yaml")]
         if job.resume:
             cmd.append("--resume")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"}
+        env = child_env({**os.environ, "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"})
         try:
             if job.resume:
                 set_aside_incomplete_checkpoints(job.path)
