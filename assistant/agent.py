@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage
+from langgraph.errors import GraphRecursionError
 
 from assistant.session import Services, Session, is_confirmation
 from assistant.settings import Settings
@@ -15,6 +16,8 @@ from finetune.redact import redact
 log = logging.getLogger(__name__)
 #: Model calls + tool calls one user message may cause before the agent stops.
 RECURSION_LIMIT = 25
+STEP_LIMIT_NOTICE = (f"I stopped after {RECURSION_LIMIT} steps without a final answer (the model kept calling "
+                     "tools). Nothing else was started; please rephrase or ask one thing at a time.")
 SECRET_NOTICE = ("I removed what looked like a secret (an API key or access token) from your message before "
                  "anything saw or stored it. Keys belong in environment variables (see the README), not in chat.")
 
@@ -70,16 +73,20 @@ class Assistant:
             session.confirm()
         agent = self.agent_for(session)
         config = {"configurable": {"thread_id": session.id}, "recursion_limit": RECURSION_LIMIT}
-        for mode, payload in agent.stream({"messages": [HumanMessage(clean)]}, config=config,
-                                          stream_mode=["messages", "updates"]):
-            if mode == "messages":
-                chunk = payload[0]
-                if isinstance(chunk, AIMessageChunk) and isinstance(chunk.content, str) and chunk.content:
-                    yield "token", chunk.content
-                continue
-            for step in payload.values():
-                for message in (step or {}).get("messages", []):
-                    yield "message", message
+        try:
+            for mode, payload in agent.stream({"messages": [HumanMessage(clean)]}, config=config,
+                                              stream_mode=["messages", "updates"]):
+                if mode == "messages":
+                    chunk = payload[0]
+                    if isinstance(chunk, AIMessageChunk) and isinstance(chunk.content, str) and chunk.content:
+                        yield "token", chunk.content
+                    continue
+                for step in payload.values():
+                    for message in (step or {}).get("messages", []):
+                        yield "message", message
+        except GraphRecursionError:
+            log.warning("session %s: the agent hit the step limit (%d)", session.id, RECURSION_LIMIT)
+            yield "notice", STEP_LIMIT_NOTICE
 
     def stream(self, session: Session, text: str) -> Iterator[BaseMessage]:
         """Send a user message; yield each new message (tool calls, tool results, replies) as it is made."""

@@ -3,10 +3,11 @@
 | variable | meaning |
 |---|---|
 | ``TUNEWISE_HOME`` | workspace directory (default ``~/.tunewise``) |
-| ``TUNEWISE_LLM`` | ``guide`` (offline guide), ``openai`` (any OpenAI-compatible server); default: openai when a key or base URL is set, else guide |
-| ``TUNEWISE_LLM_MODEL`` | model name for the OpenAI-compatible backend (default ``gpt-4o-mini``) |
+| ``TUNEWISE_LLM`` | ``guide`` (offline guide), ``openai`` (any OpenAI-compatible server), ``azure`` (Azure OpenAI), ``local`` (a transformers chat model in this process); default: azure when ``AZURE_OPENAI_ENDPOINT`` is set, openai when a key or base URL is set, local on a GPU Space, else guide |
+| ``TUNEWISE_LLM_MODEL`` | model name (OpenAI-compatible), deployment name (Azure) or Hub id / folder (local); defaults ``gpt-4o-mini`` / ``Qwen/Qwen2.5-1.5B-Instruct`` for local |
 | ``OPENAI_BASE_URL`` / ``TUNEWISE_LLM_BASE_URL`` | base URL of an OpenAI-compatible server (vLLM, Ollama, TGI, llama.cpp) |
 | ``OPENAI_API_KEY`` / ``TUNEWISE_LLM_API_KEY`` | its key (never logged) |
+| ``AZURE_OPENAI_ENDPOINT`` / ``AZURE_OPENAI_API_KEY`` / ``OPENAI_API_VERSION`` | Azure OpenAI resource, key and API version (default ``2024-10-21``) |
 | ``TUNEWISE_SINGLE_USER`` | ``1``: every session sees every job (local use); default ``1`` locally |
 | ``TUNEWISE_OFFLINE`` | ``1``: never try the network (sets ``HF_HUB_OFFLINE=1``) |
 | ``TUNEWISE_MAX_JOBS`` | training jobs that run at once (default 1) |
@@ -29,23 +30,56 @@ class Settings:
     llm_model: str = "gpt-4o-mini"
     llm_base_url: str | None = None
     llm_api_key: str | None = field(default=None, repr=False)
+    llm_api_version: str = "2024-10-21"
     single_user: bool = True
     offline: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
         """Read the settings from the environment variables documented in this module."""
-        key = os.environ.get("TUNEWISE_LLM_API_KEY") or os.environ.get("OPENAI_API_KEY")
-        base_url = os.environ.get("TUNEWISE_LLM_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
-        backend = os.environ.get("TUNEWISE_LLM") or ("openai" if key or base_url else "guide")
+        env = os.environ
+        azure = env.get("AZURE_OPENAI_ENDPOINT")
+        key = env.get("TUNEWISE_LLM_API_KEY") or env.get("OPENAI_API_KEY")
+        base_url = env.get("TUNEWISE_LLM_BASE_URL") or env.get("OPENAI_BASE_URL")
+        backend = (env.get("TUNEWISE_LLM") or default_backend(azure=bool(azure), remote=bool(key or base_url)))
+        backend = backend.strip().lower()
+        if backend == "azure":
+            key = env.get("AZURE_OPENAI_API_KEY") or key
+            base_url = azure or base_url
+        default_model = LOCAL_DEFAULT_MODEL if backend == "local" else "gpt-4o-mini"
         return cls(
-            llm_backend=backend.strip().lower(),
-            llm_model=os.environ.get("TUNEWISE_LLM_MODEL", "gpt-4o-mini"),
+            llm_backend=backend,
+            llm_model=env.get("TUNEWISE_LLM_MODEL", default_model),
             llm_base_url=base_url,
             llm_api_key=key,
+            llm_api_version=env.get("OPENAI_API_VERSION", "2024-10-21"),
             single_user=os.environ.get("TUNEWISE_SINGLE_USER", "1") not in ("0", "false", "no"),
             offline=configure_offline(),
         )
+
+
+#: The local chat model on a GPU Space when nothing else is configured: small, tool-calling, Apache-2.0.
+LOCAL_DEFAULT_MODEL = "Qwen/Qwen2.5-1.5B-Instruct"
+
+
+def default_backend(*, azure: bool, remote: bool) -> str:
+    """The backend when ``TUNEWISE_LLM`` is unset: a configured server first, then a local model on a
+    Space with a GPU, else the offline guide."""
+    if azure:
+        return "azure"
+    if remote:
+        return "openai"
+    if os.environ.get("SPACE_ID") and _cuda():
+        return "local"
+    return "guide"
+
+
+def _cuda() -> bool:
+    try:
+        import torch
+    except ImportError:  # torch is a dependency; this only guards odd installs
+        return False
+    return bool(torch.cuda.is_available())
 
 
 def configure_offline() -> bool:

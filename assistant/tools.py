@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from langchain_core.tools import BaseTool, StructuredTool
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.session import Services, Session
 from finetune.config import RunConfig, TaskName, field_help, format_validation_error
@@ -23,14 +23,20 @@ log = logging.getLogger(__name__)
 Result = tuple[str, dict[str, Any]]
 
 
-class AssessTaskArgs(BaseModel):
+class _Args(BaseModel):
+    """Tool arguments: unknown fields are refused (a model cannot slip in ``trust_remote_code`` or ``output``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AssessTaskArgs(_Args):
     """Arguments of ``assess_task``."""
 
     description: str = Field(min_length=3, max_length=4000, description="The user's task in their own words.")
     dataset: str | None = Field(None, max_length=500, description="Optional dataset path to measure evidence on.")
 
 
-class SearchCatalogArgs(BaseModel):
+class SearchCatalogArgs(_Args):
     """Arguments of ``search_catalog``."""
 
     task: TaskName | None = Field(None, description="Task to find models for.")
@@ -40,7 +46,7 @@ class SearchCatalogArgs(BaseModel):
     limit: int = Field(5, ge=1, le=20, description="How many models to return.")
 
 
-class InspectDatasetArgs(BaseModel):
+class InspectDatasetArgs(_Args):
     """Arguments of ``inspect_dataset``."""
 
     path: str = Field(min_length=1, max_length=500, description="Dataset path in the workspace, or an example name.")
@@ -50,7 +56,7 @@ class InspectDatasetArgs(BaseModel):
     )
 
 
-class EstimateArgs(BaseModel):
+class EstimateArgs(_Args):
     """Arguments of ``estimate_resources``."""
 
     model_id: str = Field(min_length=1, max_length=200, description="Catalog model id.")
@@ -59,7 +65,7 @@ class EstimateArgs(BaseModel):
     method: Literal["qlora", "lora", "full"] = Field("qlora", description="Training method.")
 
 
-class StartFinetuneArgs(BaseModel):
+class StartFinetuneArgs(_Args):
     """Arguments of ``start_finetune``; defaults and docs come from ``RunConfig``."""
 
     model_id: str = Field(min_length=1, max_length=200, description=field_help("model", "name"))
@@ -72,13 +78,13 @@ class StartFinetuneArgs(BaseModel):
     columns: dict[str, str] | None = Field(None, description=field_help("data", "columns"))
 
 
-class JobArgs(BaseModel):
+class JobArgs(_Args):
     """Arguments of the job tools."""
 
     job_id: str | None = Field(None, max_length=64, description="Job id; empty = this conversation's last job.")
 
 
-class CompareArgs(BaseModel):
+class CompareArgs(_Args):
     """Arguments of ``compare``."""
 
     job_id: str | None = Field(None, max_length=64, description="Job id; empty = this conversation's last job.")

@@ -431,6 +431,24 @@ def test_openai_streaming_reassembles_the_greedy_text(client: Any) -> None:
     assert chunks[-1].usage.completion_tokens == whole.usage.completion_tokens
 
 
+def test_the_agents_openai_backend_talks_to_tunewise_serve(client: Any, server: str) -> None:
+    """The assistant's own OpenAI-compatible backend (LangChain's ChatOpenAI) speaks ``tunewise serve``'s
+    wire protocol: the same greedy text as the raw client, whole and streamed."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from assistant.llm import make_chat_model
+    from assistant.settings import Settings
+
+    model = make_chat_model(Settings(llm_backend="openai", llm_base_url=server, llm_model="chat-tuned",
+                                     llm_api_key="x"))
+    model = model.bind(max_tokens=16)
+    raw = client.chat.completions.create(model="chat-tuned", messages=MESSAGES, max_tokens=16)
+    messages = [SystemMessage(MESSAGES[0]["content"]), HumanMessage(MESSAGES[1]["content"])]
+    assert model.invoke(messages).content == raw.choices[0].message.content
+    chunks = [str(c.content) for c in model.stream(messages)]
+    assert len([c for c in chunks if c]) > 1 and "".join(chunks) == raw.choices[0].message.content
+
+
 def test_openai_stop_strings_cut_both_ways(client: Any) -> None:
     whole = client.chat.completions.create(model="chat-tuned", messages=MESSAGES, max_tokens=16)
     text = whole.choices[0].message.content
