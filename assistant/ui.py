@@ -13,7 +13,6 @@ CSS = """
 .tw-banner p {margin: 2px 0 !important; font-size: 0.9em;}
 footer {display: none !important;}
 """
-SUGGESTIONS = ["Use the example data", "Yes, start the fine-tuning", "Status", "Compare"]
 
 
 def banner(settings: Settings) -> str:
@@ -36,8 +35,10 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
     import gradio as gr
 
     from assistant.space_runtime import use_gpu
+    from assistant.ui_catalog import METHODS, estimate_markdown, languages, model_ids
     from assistant.ui_handlers import UPLOAD_TYPES, Handlers
     from assistant.ui_space import add_hub_push, add_sign_in, connect_sign_in
+    from assistant.ui_suggest import MAX_SUGGESTIONS, START
     from catalog.schema import TASKS
 
     settings = settings or Settings.from_env()
@@ -58,15 +59,26 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
                                      "we have 800 labelled tickets'", show_label=False, scale=8,
                                      elem_id="tw-input", autofocus=True)
                     send = gr.Button("Send", variant="primary", scale=1, elem_id="tw-send")
-                with gr.Row():
-                    quick = [gr.Button(s, size="sm", elem_classes="tw-quick") for s in SUGGESTIONS]
+                with gr.Row(elem_id="tw-suggestions"):
+                    quick = [gr.Button(s, size="sm", elem_classes="tw-quick", visible=i < len(START))
+                             for i, s in enumerate(START + [""] * (MAX_SUGGESTIONS - len(START)))]
             with gr.Tab("Catalog", id="catalog"):
                 with gr.Row():
                     task = gr.Dropdown(["any", *TASKS], value="any", label="Task")
+                    lang = gr.Dropdown(languages(), value="any", label="Language")
                     lic = gr.Radio(["any", "permissive"], value="any", label="Licence")
                     size = gr.Slider(0, 15000, value=0, step=50, label="Max size (M params, 0 = any)")
                     fits = gr.Checkbox(False, label="Fits my hardware")
-                table = gr.Dataframe(interactive=False, wrap=True, elem_id="tw-catalog")
+                table = gr.Dataframe(interactive=False, wrap=True, elem_id="tw-catalog",
+                                     column_widths=["26%", "22%", "8%", "11%", "13%", "8%", "12%"])
+                gr.Markdown("### Estimate memory and time before you train")
+                with gr.Row():
+                    est_model = gr.Dropdown(model_ids(), value=model_ids()[0], label="Model", scale=3)
+                    est_len = gr.Number(256, label="Tokens per example", minimum=8, maximum=32768, precision=0)
+                    est_batch = gr.Number(16, label="Batch size", minimum=1, maximum=4096, precision=0)
+                    est_method = gr.Radio(METHODS, value="qlora", label="Method")
+                    est_btn = gr.Button("Estimate", scale=1, elem_id="tw-estimate")
+                est_out = gr.Markdown(elem_id="tw-estimate-out")
             with gr.Tab("Data", id="data"):
                 upload = gr.File(label="Upload a dataset", file_types=UPLOAD_TYPES, type="filepath")
                 with gr.Row():
@@ -90,7 +102,8 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
                     retry = gr.Button("Retry as a new job", scale=1)
                 job_detail = gr.Markdown(elem_id="tw-job-detail")
                 with gr.Row():
-                    loss_plot = gr.LinePlot(x="step", y="loss", title="Training loss", height=260)
+                    loss_plot = gr.LinePlot(x="step", y="loss", title="Training loss", height=260,
+                                            elem_id="tw-loss-plot")
                     eval_plot = gr.LinePlot(x="step", y="value", color="metric", title="Held-out metrics",
                                             height=260)
                 logs = gr.Textbox(label="Log (tail)", lines=8, max_lines=8, autoscroll=True)
@@ -125,15 +138,19 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
                 add_hub_push(h.services, cmp_pick, session_id)  # a Space with hf_oauth only
 
         loaded = demo.load(h.restore, inputs=session_id, outputs=[session_id, chatbot])
+        loaded.then(h.suggestions, inputs=session_id, outputs=quick)
         connect_sign_in(h.services, loaded, signed_in, session_id)
         chat_io = {"inputs": [box, chatbot, session_id], "outputs": [chatbot, box]}
-        send.click(h.chat, **chat_io)
-        box.submit(h.chat, **chat_io)
-        for button in quick:
-            button.click(lambda s=button.value: s, outputs=box).then(h.chat, **chat_io)
-        for control in (task, lic, size, fits):
-            control.change(h.catalog, inputs=[task, lic, size, fits], outputs=table)
-        demo.load(h.catalog, inputs=[task, lic, size, fits], outputs=table)
+        send.click(h.chat, **chat_io, api_name="chat").then(h.suggestions, inputs=session_id, outputs=quick)
+        box.submit(h.chat, **chat_io, api_name=False).then(h.suggestions, inputs=session_id, outputs=quick)
+        for button in quick:  # a click sends the button's current label as the user's reply
+            button.click(lambda label: label, inputs=button, outputs=box, api_name=False).then(
+                h.chat, **chat_io, api_name=False).then(h.suggestions, inputs=session_id, outputs=quick)
+        for control in (task, lang, lic, size, fits):
+            control.change(h.catalog, inputs=[task, lang, lic, size, fits], outputs=table, api_name=False)
+        demo.load(h.catalog, inputs=[task, lang, lic, size, fits], outputs=table, api_name="catalog")
+        est_btn.click(estimate_markdown, inputs=[est_model, est_len, est_batch, est_method], outputs=est_out,
+                      api_name="estimate")
         upload.upload(h.upload, inputs=[upload, session_id, data_task, data_roles],
                       outputs=[report, preview, uploaded])
         recheck.click(h.recheck, inputs=[uploaded, data_task, data_roles], outputs=[report, preview])

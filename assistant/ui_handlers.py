@@ -99,7 +99,7 @@ class Handlers:
                     if time.monotonic() - shown < STREAM_INTERVAL_S:
                         continue  # coalesce tokens: the page redraws at most ~20 times a second
                 elif kind == "notice":
-                    history.append({"role": "assistant", "content": f"🔒 {item}"})
+                    history.append({"role": "assistant", "content": ("🔒 " if "secret" in item else "ℹ️ ") + item})
                 else:
                     if streaming and isinstance(item, AIMessage):
                         history.pop()  # the finished message replaces its streamed draft
@@ -116,6 +116,16 @@ class Handlers:
             history.append({"role": "assistant", "content": "⚠️ Something went wrong on my side; the details are "
                             "in the server log. Please try again or rephrase."})
             yield history, ""
+
+    def suggestions(self, session_id: str | None) -> list[Any]:
+        """The quick-reply buttons: labels and visibility for where this conversation is."""
+        import gradio as gr
+
+        from assistant.ui_suggest import MAX_SUGGESTIONS, next_actions
+
+        labels = next_actions(self.services, self.services.session(session_id or None))[:MAX_SUGGESTIONS]
+        return [gr.update(value=labels[i], visible=True) if i < len(labels) else gr.update(visible=False)
+                for i in range(MAX_SUGGESTIONS)]
 
     def restore(self, session_id: str | None) -> tuple[str, list[dict[str, Any]]]:
         """On page load: keep the browser's session id (or make one) and replay that conversation."""
@@ -137,8 +147,15 @@ class Handlers:
         src = Path(file_path)
         if src.suffix.lower() not in UPLOAD_TYPES:
             return f"Problem: `{src.name}` has an unsupported type. Use {', '.join(UPLOAD_TYPES)}.", None, ""
+        problem = _upload_problem(str(file_path))
+        if problem:
+            return f"Problem: `{src.name}` {problem}", None, ""
         dest = uploads_dir(session.owner) / safe_name(src.name)
-        shutil.copyfile(src, dest)
+        try:
+            shutil.copyfile(src, dest, follow_symlinks=False)
+        except OSError as exc:
+            log.warning("upload %s could not be copied: %s", src.name, exc)
+            return f"Problem: `{src.name}` could not be saved ({exc.strerror or exc}). Upload it again.", None, ""
         rel = str(dest.relative_to(workspace_root()))
         text, preview = self._check(rel, task, roles)
         if rel not in session.datasets:
@@ -167,21 +184,11 @@ class Handlers:
         return f"**{head}** Saved as `{rel}`.\n\n{report.to_markdown()}", preview
 
     # -- catalog ---------------------------------------------------------------------------------
-    def catalog(self, task: str, license_kind: str, max_params_m: float, fits_only: bool) -> Any:
+    def catalog(self, task: str, language: str, license_kind: str, max_params_m: float, fits_only: bool) -> Any:
         """The catalog table, filtered and ranked for this machine."""
-        import pandas as pd
+        from assistant.ui_catalog import catalog_table
 
-        from catalog.hardware import detect_hardware
-        from catalog.search import search_models
-
-        hits = search_models(task=None if task == "any" else task,
-                             license="permissive" if license_kind == "permissive" else None,
-                             max_params=int(max_params_m * 1e6) if max_params_m else None, hardware=detect_hardware())
-        rows = [{"model": h.entry.id, "tasks": ", ".join(h.entry.tasks), "params (M)": round(h.entry.params / 1e6),
-                 "license": h.entry.license, "available": h.available, "fits here": "yes" if h.fits else "no",
-                 "QLoRA memory (GB)": round(h.memory.total_gb, 1)}
-                for h in hits if h.fits or not fits_only]
-        return pd.DataFrame(rows)
+        return catalog_table(task, language, license_kind, max_params_m, fits_only)
 
     # -- jobs ------------------------------------------------------------------------------------
     def jobs(self, session_id: str, selected: str | None) -> tuple[Any, Any, str, Any, Any, str]:
@@ -342,6 +349,35 @@ class Handlers:
                    "tie": "you called it a tie", "both_bad": "you found both answers bad"}[result["winner"]]
         tally = store.tally(job_id).describe() if job_id else ""
         return f"{tuned_letter} was the tuned model: {verdict}. {tally}", ""
+
+
+def _upload_problem(file_path: str) -> str | None:
+    """Why an uploaded path must not be copied, or None when it is a plain file Gradio received.
+
+    Gradio hands the handler a file in its upload folder. Anything else (a path outside that folder and the
+    workspace, a symlink, a folder, a device or pipe, a NUL byte) did not come from an upload: copying it
+    would read a file of the server's into the workspace (or block on a pipe).
+    """
+    import os
+
+    from gradio.utils import get_upload_folder
+
+    from finetune.workspace import workspace_root
+
+    if "\x00" in file_path:
+        return "has a NUL character in its name; upload a plain file."
+    src = Path(file_path)
+    if src.is_symlink():
+        return "is a symbolic link, not an uploaded file; upload the file itself."
+    if not src.is_file():
+        return "is not a regular file (missing, a folder or a device); upload the file itself."
+    real = src.resolve()
+    roots = [Path(get_upload_folder()).resolve(), workspace_root()]
+    if not any(real.is_relative_to(root) for root in roots):
+        return "is outside the upload folder and the workspace; upload the file through the page."
+    if not os.access(real, os.R_OK):
+        return "cannot be read; upload it again."
+    return None
 
 
 def _readable(task: str | None, example: dict[str, Any]) -> dict[str, Any]:

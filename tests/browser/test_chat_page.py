@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -19,6 +22,21 @@ def wait_for_text(page: object, text: str, timeout: float = 60_000) -> None:
     page.locator("#tw-chat").get_by_text(text, exact=False).first.wait_for(timeout=timeout)  # type: ignore[attr-defined]
 
 
+def shoot(page: object, name: str) -> None:
+    """Save a screenshot when ``TUNEWISE_SCREENSHOTS`` names a folder (how docs/screenshots/ is made)."""
+    folder = os.environ.get("TUNEWISE_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def click_suggestion(page: object, label: str) -> None:
+    """Click the quick-reply button with this label (it appears when it fits the conversation)."""
+    button = page.locator("#tw-suggestions button", has_text=label).first  # type: ignore[attr-defined]
+    button.wait_for(timeout=60_000)
+    button.click()
+
+
 def test_chat_reply_recommends_fine_tuning(page: object, app_server: dict) -> None:
     page.locator("#tw-banner").get_by_text("Offline guide").wait_for()  # type: ignore[attr-defined]
     send(page, "We get 3,000 support tickets a week and want to route them to billing, refund, delivery and "
@@ -29,20 +47,38 @@ def test_chat_reply_recommends_fine_tuning(page: object, app_server: dict) -> No
     assert "all-MiniLM-L6-v2" in chat
     assert "assess_task" in chat  # the tool call is shown as a step
     assert "Traceback" not in chat
+    page.get_by_role("tab", name="Catalog").click()  # type: ignore[attr-defined]
+    page.locator("#tw-catalog").get_by_text("all-MiniLM-L6-v2").first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    page.locator("#tw-estimate").click()  # type: ignore[attr-defined]
+    page.locator("#tw-estimate-out").get_by_text("GB peak").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    assert "fits" in page.locator("#tw-estimate-out").inner_text()  # type: ignore[attr-defined]
+    shoot(page, "catalog")
 
 
 def test_full_offline_journey(page: object, app_server: dict) -> None:
     send(page, "Route our customer support tickets into intents; we have about 800 labelled examples.")
     wait_for_text(page, "Recommendation")
-    send(page, "use the example data")
+    click_suggestion(page, "Use the example data")
     wait_for_text(page, "Shall I start?")
     assert "Started fine-tuning job" not in page.locator("#tw-chat").inner_text()  # type: ignore[attr-defined]
-    send(page, "yes")
+    shoot(page, "chat")
+    click_suggestion(page, "Yes, start the fine-tuning")  # the confirmation is an explicit click
     wait_for_text(page, "Started fine-tuning job")
     page.get_by_role("tab", name="Jobs").click()  # type: ignore[attr-defined]
     page.locator("#tw-job-detail").get_by_text("succeeded").wait_for(timeout=900_000)  # type: ignore[attr-defined]
     detail = page.locator("#tw-job-detail").inner_text()  # type: ignore[attr-defined]
     assert "held-out accuracy: tuned" in detail
+
+    # A reload keeps the conversation, the job and its loss curve (state lives on the server, the
+    # session id in the browser's local storage).
+    page.reload()  # type: ignore[attr-defined]
+    wait_for_text(page, "Started fine-tuning job")
+    page.get_by_role("tab", name="Jobs").click()  # type: ignore[attr-defined]
+    page.locator("#tw-job-detail").get_by_text("succeeded").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    page.locator("#tw-loss-plot canvas, #tw-loss-plot svg").first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    assert "Training loss" in page.locator("#tw-loss-plot").inner_text()  # type: ignore[attr-defined]
+    shoot(page, "jobs")
+
     page.get_by_role("tab", name="Compare").click()  # type: ignore[attr-defined]
     page.locator("#tw-compare").get_by_text("accuracy").first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
     summary = page.locator("#tw-compare").inner_text()  # type: ignore[attr-defined]
@@ -55,6 +91,7 @@ def test_full_offline_journey(page: object, app_server: dict) -> None:
     page.locator("button#tw-vote-tie").click()  # type: ignore[attr-defined]
     page.locator("#tw-ab-result").get_by_text("was the tuned model").wait_for(timeout=60_000)  # type: ignore[attr-defined]
     assert "1 votes" in page.locator("#tw-ab-result").inner_text()  # type: ignore[attr-defined]
+    shoot(page, "compare")
     from finetune.ab import VoteStore
 
     job_id = next(p.name for p in (app_server["home"] / "jobs").iterdir())
@@ -77,6 +114,7 @@ def test_bad_upload_gets_a_clear_report(page: object, app_server: dict, tmp_path
     assert "Row 3, field 'intent': The label is empty." in body
     assert "Traceback" not in body
     assert (app_server["home"] / "uploads" / "local" / "tickets.csv").is_file()
+    shoot(page, "data")
 
 
 def test_conll_upload_is_detected_and_roles_can_be_overridden(page: object, app_server: dict,  # type: ignore[no-untyped-def]
