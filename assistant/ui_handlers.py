@@ -298,22 +298,17 @@ class Handlers:
         examples = pd.DataFrame(rows).reindex(columns=columns)
         return "\n".join(lines), examples
 
-    def try_input(self, job_id: str | None, text: str, session_id: str) -> tuple[str, str]:
-        """Run one new input through base and tuned."""
-        from finetune.serve import classifier_pair
-
+    def try_input(self, job_id: str | None, text: str, session_id: str) -> Iterator[tuple[str, str]]:
+        """Run one new input through base and tuned; generated text streams in as it is made."""
         if not job_id or not (text or "").strip():
-            return "Pick a finished job and type an input.", ""
+            yield "Pick a finished job and type an input.", ""
+            return
         session = self.services.session(session_id)
         try:
             job = self.services.runner.get(job_id, self.services.owner_filter(session))
-            pred = classifier_pair(job.path).predict([text.strip()[:4000]])[0]
+            yield from side_by_side(job.path, text)
         except TunewiseError as exc:
-            return f"⚠️ {exc}", ""
-        base_score = f" (similarity {pred['base_score']:.2f})" if pred.get("base_score") is not None else ""
-        tuned_score = f" ({pred['tuned_score']:.0%} confident)" if pred.get("tuned_score") is not None else ""
-        base = pred["base"] if pred.get("base") is not None else "no baseline (the base has no trained head for this task)"
-        return (f"**Base:** {base}{base_score}", f"**Tuned:** {pred['tuned']}{tuned_score}")
+            yield f"⚠️ {exc}", ""
 
     def ab_show(self, job_id: str | None, text: str, session_id: str) -> tuple[str, str, str, str]:
         """Run an input through both models and show the answers as A and B in random order."""
@@ -394,6 +389,30 @@ def _readable(task: str | None, example: dict[str, Any]) -> dict[str, Any]:
             spans = bio_entities(tokens, tags)
             shown[key] = "; ".join(f"{e['text']} ({e['type']})" for e in spans) or "(no entities)"
     return shown
+
+
+def side_by_side(job_dir: Path, text: str) -> Iterator[tuple[str, str]]:
+    """``(base, tuned)`` Markdown for one new input. Generative jobs stream: the base's answer grows
+    first, then the tuned one's; the other tasks answer at once, with their scores."""
+    from finetune.serve import classifier_pair, model_pair
+
+    text = text.strip()[:4000]
+    pair = model_pair(job_dir)
+    if pair.generative:
+        base = tuned = ""
+        for chunk in pair.stream(text, "base"):
+            base += chunk
+            yield f"**Base:** {base}▌", "**Tuned:** …"
+        for chunk in pair.stream(text, "tuned"):
+            tuned += chunk
+            yield f"**Base:** {base}", f"**Tuned:** {tuned}▌"
+        yield f"**Base:** {base}", f"**Tuned:** {tuned}"
+        return
+    pred = classifier_pair(job_dir).predict([text])[0]
+    base_score = f" (similarity {pred['base_score']:.2f})" if pred.get("base_score") is not None else ""
+    tuned_score = f" ({pred['tuned_score']:.0%} confident)" if pred.get("tuned_score") is not None else ""
+    base = pred["base"] if pred.get("base") is not None else "no baseline (the base has no trained head for this task)"
+    yield f"**Base:** {base}{base_score}", f"**Tuned:** {pred['tuned']}{tuned_score}"
 
 
 def pair_outputs(job_dir: Path, text: str) -> tuple[str, str]:

@@ -602,3 +602,26 @@ def test_stop_filter_holds_back_a_stop_string_split_across_chunks() -> None:
     assert "".join(sent) == "abc" and stops.hit
     plain = StopFilter(["END"])
     assert "".join(plain.feed(c) for c in ["x E", "N", "d"]) + plain.flush() == "x ENd" and not plain.hit
+
+
+@pytest.mark.parametrize("task", ["chat", "summarization", "text-classification"])
+def test_the_pages_side_by_side_streams_generated_text(task: str, jobs: dict[str, Path]) -> None:
+    """The Compare tab's "Try an input": generated answers grow chunk by chunk and end as the greedy
+    answers; other tasks answer in one step with their scores."""
+    from assistant.ui_handlers import side_by_side
+    from finetune.serve import model_pair
+
+    text = "Where is my parcel? It was due on Monday."
+    updates = list(side_by_side(jobs[task], text))
+    base, tuned = updates[-1]
+    if task not in GENERATIVE:
+        assert len(updates) == 1 and base.startswith("**Base:**") and "confident" in tuned
+        return
+    pair = model_pair(jobs[task])
+    expected = {side: "".join(pair.stream(text, side)) for side in ("base", "tuned")}
+    assert base == f"**Base:** {expected['base']}" and tuned == f"**Tuned:** {expected['tuned']}"
+    assert len(updates) > 3
+    if expected["base"]:  # the base streams first (a tiny base may say nothing at all), then the tuned
+        assert updates[0][1] == "**Tuned:** …" and updates[0][0].endswith("▌")
+    tuned_lengths = [len(u[1].rstrip("▌")) for u in updates if u[1] != "**Tuned:** …"]
+    assert tuned_lengths == sorted(tuned_lengths)
