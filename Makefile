@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 7860
 PYTEST_ARGS ?=
 
-.PHONY: run test test-slow lint bench setup setup-dev clean
+.PHONY: run test test-slow lint bench bench-quick setup setup-dev clean
 
 run: setup ## set up and launch the app on http://$(HOST):$(PORT)
 	TUNEWISE_HOME="$${TUNEWISE_HOME:-$$HOME/.tunewise}" $(BIN)/tunewise ui --host $(HOST) --port $(PORT)
@@ -23,8 +23,11 @@ lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench: setup-dev ## benchmarks: print estimate/measured and ours/baseline ratios (see bench/RESULTS.md)
-	$(BIN)/python bench/estimate_memory.py
+bench: setup-dev ## all benchmarks: ratios against same-run baselines, goals, pass/fail -> bench/results.json (see bench/RESULTS.md)
+	$(BIN)/python -m bench
+
+bench-quick: setup-dev ## the benchmarks with smaller shapes and fewer steps (< 5 min on 2 cores)
+	$(BIN)/python -m bench --quick
 
 setup: $(VENV)/.run-stamp
 setup-dev: $(VENV)/.dev-stamp

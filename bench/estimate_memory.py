@@ -53,6 +53,25 @@ def _dense_params(config: object) -> int:
         return sum(p.numel() for p in AutoModelForCausalLM.from_config(config).parameters())
 
 
+def mapped_weight_bytes(model: object) -> int:
+    """Bytes of the model's tensors that still live in a memory-mapped ``.safetensors`` file.
+
+    transformers hands out float32 weights as views into the mapped checkpoint instead of copying them.
+    Those pages count as file-backed, not anonymous, memory, but the model needs them resident all the same.
+    """
+    ranges = []
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        if ".safetensors" in line:
+            start, end = line.split()[0].split("-")
+            ranges.append((int(start, 16), int(end, 16)))
+    seen: dict[int, int] = {}
+    for tensor in [*model.parameters(), *model.buffers()]:  # type: ignore[attr-defined]
+        storage = tensor.untyped_storage()
+        if any(start <= storage.data_ptr() < end for start, end in ranges):
+            seen[storage.data_ptr()] = storage.nbytes()
+    return sum(seen.values())
+
+
 class AnonPeak:
     """Samples the process's anonymous memory (RssAnon: heap, tensors) every 20 ms and keeps the peak.
 
@@ -94,6 +113,7 @@ def child(size: str, steps: int, seq_len: int, batch: int, bits: int = 4) -> dic
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig, LlamaConfig
 
+    from bench.serve_pair import PeakMemory
     from finetune.model import keep_cpu_4bit_trainable
 
     torch.manual_seed(0)
@@ -105,12 +125,15 @@ def child(size: str, steps: int, seq_len: int, batch: int, bits: int = 4) -> dic
         # Build and save the random model in another process, so its fp32 copy is not in our peak.
         subprocess.run([sys.executable, "-c", MAKE_MODEL, tmp, config.to_json_string()], check=True)
         rss_before_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        anon_before_load = AnonPeak.now_kib()
         quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
                                    bnb_4bit_compute_dtype=torch.float32) if bits == 4 else None
         model = AutoModelForCausalLM.from_pretrained(tmp, quantization_config=quant, device_map="cpu",
                                                      dtype=torch.float32)
     params = _dense_params(config)
     rss_after_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    held_after_load = PeakMemory.now()  # what stays resident once loading is over (not the peak)
+    mapped = mapped_weight_bytes(model)
     keep_cpu_4bit_trainable(model)
     lora = LoraConfig(r=16, lora_alpha=32, task_type="CAUSAL_LM",
                       target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
@@ -130,7 +153,9 @@ def child(size: str, steps: int, seq_len: int, batch: int, bits: int = 4) -> dic
     anon_peak_gb = anon.stop()
     return {"size": size, "params": params, "hidden": hidden, "layers": layers, "vocab": vocab,
             "peak_gb": peak_kib / 2**20, "anon_peak_gb": anon_peak_gb, "rss_before_load_gb": rss_before_load / 2**20,
-            "load_peak_gb": rss_after_load / 2**20,
+            "load_peak_gb": rss_after_load / 2**20, "rss_after_load_gb": held_after_load["VmRSS"] / 2**20,
+            "anon_after_load_gb": held_after_load["RssAnon"] / 2**20, "mapped_weights_gb": mapped / 2**30,
+            "anon_before_load_gb": anon_before_load / 2**20,
             "step_s": sorted(times[1:])[len(times[1:]) // 2] if len(times) > 1 else times[0]}
 
 
@@ -153,34 +178,44 @@ def main() -> None:
         compare_bits(args)
         return
 
+    from catalog.hardware import detect_hardware
+
+    print(f"# {detect_hardware().describe()}; QLoRA r=16, batch {args.batch}, {args.seq_len} tokens, no checkpointing, float32 compute")
+    print(f"{'size':6} {'params':>8} {'peak GB':>8} {'est GB':>7} {'est/meas':>8} {'s/step':>7} {'est s':>7} {'est/meas':>8}")
+    for size in args.sizes.split(","):
+        m = measure(size, args.steps, args.seq_len, args.batch)
+        est = estimate_for(m, args.seq_len, args.batch)
+        print(f"{size:6} {m['params'] / 1e6:7.0f}M {m['peak_gb']:8.2f} {est['memory_gb']:7.2f} "
+              f"{est['memory_gb'] / m['peak_gb']:8.2f} {m['step_s']:7.2f} {est['step_s']:7.2f} "
+              f"{est['step_s'] / m['step_s']:8.2f}")
+
+
+def measure(size: str, steps: int, seq_len: int, batch: int, bits: int = 4) -> dict:
+    """Run :func:`child` for one shape in a fresh process (so its peak RSS is its own); its measurements."""
+    from bench.common import run_json_child
+
+    return run_json_child([sys.executable, __file__, "--child", size, "--steps", str(steps), "--seq-len",
+                           str(seq_len), "--batch", str(batch), "--bits", str(bits)],
+                          env={**os.environ, "TQDM_DISABLE": "1"})
+
+
+def estimate_for(measured: dict, seq_len: int, batch: int) -> dict:
+    """``catalog.estimate``'s QLoRA memory (GB) and seconds per step on this CPU for a measured shape."""
     from catalog.estimate import estimate_training_memory, estimate_training_time
     from catalog.hardware import detect_hardware
 
-    hw = detect_hardware()
-    print(f"# {hw.describe()}; QLoRA r=16, batch {args.batch}, {args.seq_len} tokens, no checkpointing, float32 compute")
-    print(f"{'size':6} {'params':>8} {'peak GB':>8} {'est GB':>7} {'est/meas':>8} {'s/step':>7} {'est s':>7} {'est/meas':>8}")
-    for size in args.sizes.split(","):
-        out = subprocess.run([sys.executable, __file__, "--child", size, "--steps", str(args.steps),
-                              "--seq-len", str(args.seq_len), "--batch", str(args.batch)],
-                             capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"}, check=True)
-        m = json.loads(out.stdout.strip().splitlines()[-1])
-        mem = estimate_training_memory(m["params"], method="qlora", seq_len=args.seq_len, batch_size=args.batch,
-                                       lora_rank=16, gradient_checkpointing=False, hidden_size=m["hidden"],
-                                       num_layers=m["layers"], vocab_size=m["vocab"], device="cpu")
-        took = estimate_training_time(m["params"] - m["vocab"] * m["hidden"], args.batch * args.seq_len,
-                                      method="qlora", hardware=hw, gradient_checkpointing=False)
-        print(f"{size:6} {m['params'] / 1e6:7.0f}M {m['peak_gb']:8.2f} {mem.total_gb:7.2f} "
-              f"{mem.total_gb / m['peak_gb']:8.2f} {m['step_s']:7.2f} {took.seconds:7.2f} {took.seconds / m['step_s']:8.2f}")
+    m = measured
+    mem = estimate_training_memory(m["params"], method="qlora", seq_len=seq_len, batch_size=batch,
+                                   lora_rank=16, gradient_checkpointing=False, hidden_size=m["hidden"],
+                                   num_layers=m["layers"], vocab_size=m["vocab"], device="cpu")
+    took = estimate_training_time(m["params"] - m["vocab"] * m["hidden"], batch * seq_len,
+                                  method="qlora", hardware=detect_hardware(), gradient_checkpointing=False)
+    return {"memory_gb": mem.total_gb, "step_s": took.seconds}
 
 
 def compare_bits(args: argparse.Namespace) -> None:
     """Peak RSS of the same LoRA run with a 4-bit NF4 base and with a float32 base, and their ratio."""
-    peaks = {}
-    for bits in (32, 4):
-        out = subprocess.run([sys.executable, __file__, "--child", args.compare_bits, "--steps", str(args.steps),
-                              "--seq-len", str(args.seq_len), "--batch", str(args.batch), "--bits", str(bits)],
-                             capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"}, check=True)
-        peaks[bits] = json.loads(out.stdout.strip().splitlines()[-1])
+    peaks = {bits: measure(args.compare_bits, args.steps, args.seq_len, args.batch, bits) for bits in (32, 4)}
     params = peaks[4]["params"]
     print(f"# {args.compare_bits}: {params / 1e6:.0f}M params, LoRA r=16, batch {args.batch} x {args.seq_len} tokens")
     for bits in (32, 4):

@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -287,35 +286,33 @@ def timings(job: Path, n: int, new_tokens: int, repeats: int) -> dict[str, float
     }
 
 
-def main() -> None:
-    """Build the job, run the memory cases in subprocesses and the timings here; print the ratios."""
+def parser() -> argparse.ArgumentParser:
+    """The command line (the parent's and each memory child's)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hidden", type=int, default=512)
     parser.add_argument("--layers", type=int, default=8)
     parser.add_argument("--vocab", type=int, default=32_000)
-    parser.add_argument(
-        "--prompts", type=int, default=8, help="prompts per side (a mixed batch holds twice as many)"
-    )
+    parser.add_argument("--prompts", type=int, default=8, help="prompts per side (a mixed batch holds twice as many)")
     parser.add_argument("--new-tokens", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3, help="timed runs (best counts)")
-    parser.add_argument(
-        "--memory-runs", type=int, default=3, help="processes per memory case (median counts)"
-    )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="torch/OpenMP threads (default 1: on a shared CPU more threads make timings erratic)",
-    )
+    parser.add_argument("--memory-runs", type=int, default=3, help="processes per memory case (median counts)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch/OpenMP threads (default 1: on a shared CPU more threads make timings erratic)")
     parser.add_argument("--child", choices=CASES, help=argparse.SUPPRESS)
     parser.add_argument("--job", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser
+
+
+def measure(args: argparse.Namespace) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """Build the job in a temp workspace; the memory cases (fresh processes) and the timings (here).
+
+    Sets this process's torch threads and, for the run, its environment (offline, ``OMP_NUM_THREADS``);
+    the environment is restored afterwards.
+    """
     import torch
 
     torch.set_num_threads(args.threads)
-    if args.child:
-        print(json.dumps(child(args.child, args.job, args.prompts, args.new_tokens)))
-        return
+    saved = dict(os.environ)
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
@@ -326,19 +323,38 @@ def main() -> None:
             "OMP_NUM_THREADS": str(args.threads),
         }
         os.environ.update(env)
-        job = build_job(Path(tmp), args.hidden, args.layers, args.vocab)
-        print(
-            f"random Llama: hidden {args.hidden}, {args.layers} layers, vocab {args.vocab}; 4-bit NF4 base, "
-            f"LoRA r=16 on 7 projections; {args.prompts} prompts x {args.new_tokens} new tokens; "
-            f"torch threads {torch.get_num_threads()}"
-        )
-        mem = memory_cases(job, args, env)
-        t = timings(job, args.prompts, args.new_tokens, args.repeats)
+        try:
+            job = build_job(Path(tmp), args.hidden, args.layers, args.vocab)
+            mem = memory_cases(job, args, env)
+            t = timings(job, args.prompts, args.new_tokens, args.repeats)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+    return mem, t
+
+
+def main() -> None:
+    """Build the job, run the memory cases in subprocesses and the timings here; print the ratios."""
+    args = parser().parse_args()
+    if args.child:
+        import torch
+
+        torch.set_num_threads(args.threads)
+        print(json.dumps(child(args.child, args.job, args.prompts, args.new_tokens)))
+        return
+    print(
+        f"random Llama: hidden {args.hidden}, {args.layers} layers, vocab {args.vocab}; 4-bit NF4 base, "
+        f"LoRA r=16 on 7 projections; {args.prompts} prompts x {args.new_tokens} new tokens; "
+        f"torch threads {args.threads}"
+    )
+    mem, t = measure(args)
     report(mem, t, args)
 
 
 def memory_cases(job: Path, args: argparse.Namespace, env: dict[str, str]) -> dict[str, dict[str, float]]:
     """Run every memory case ``--memory-runs`` times in fresh processes; the median of each figure."""
+    from bench.common import run_json_child
+
     mem = {}
     for case in CASES:
         command = [
@@ -355,10 +371,7 @@ def memory_cases(job: Path, args: argparse.Namespace, env: dict[str, str]) -> di
             "--threads",
             str(args.threads),
         ]
-        runs = []
-        for _ in range(args.memory_runs):
-            out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        runs = [run_json_child(command, env=env) for _ in range(args.memory_runs)]
         mem[case] = {key: statistics.median(r[key] for r in runs) for key in runs[0] if key != "case"}
     return mem
 

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -103,8 +102,8 @@ def child(side: str, args: argparse.Namespace) -> dict[str, Any]:
             "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
 
 
-def main() -> None:
-    """Run both sides in fresh processes and print the comparison."""
+def parser() -> argparse.ArgumentParser:
+    """The command line (the parent's and each child's)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--batch", type=int, default=16)
@@ -114,16 +113,32 @@ def main() -> None:
     parser.add_argument("--task", default="text-classification")
     parser.add_argument("--model", default="sentence-transformers/all-MiniLM-L6-v2")
     parser.add_argument("--child", choices=["ours", "baseline"], help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser
+
+
+def measure(argv: list[str]) -> dict[str, dict[str, Any]]:
+    """Run the baseline, then ours, each in a fresh process with its own workspace; both measurements.
+
+    Args:
+        argv: command-line options for the children (``--steps``, ``--rows``, ...; see :func:`parser`).
+    """
+    from bench.common import run_json_child
+
+    results = {}
+    for side in ("baseline", "ours"):
+        with tempfile.TemporaryDirectory(prefix="tw-bench-") as home:
+            results[side] = run_json_child([sys.executable, __file__, "--child", side, *argv],
+                                           env={**os.environ, "TUNEWISE_HOME": home})
+    return results
+
+
+def main() -> None:
+    """Run both sides in fresh processes and print the comparison."""
+    args = parser().parse_args()
     if args.child:
         print(json.dumps(child(args.child, args)))
         return
-    results = {}
-    for side in ("baseline", "ours"):
-        cmd = [sys.executable, __file__, "--child", side, *sys.argv[1:]]
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True,
-                             env={**os.environ, "TUNEWISE_HOME": tempfile.mkdtemp(prefix="tw-bench-")})
-        results[side] = json.loads(out.stdout.strip().splitlines()[-1])
+    results = measure(sys.argv[1:])
     ours, base = results["ours"], results["baseline"]
     print(f"# {args.model}, 4-bit NF4 + LoRA r=16, {args.steps} steps x batch {args.batch}, max_length "
           f"{args.max_length}, data {Path(args.data).name}")
