@@ -60,6 +60,7 @@ class Reading:
     quoted: str | None = None
     plan_changes: dict[str, float] | None = None
     model: str | None = None
+    also: tuple[str, ...] = ()
 
 
 def read_message(text: str) -> Reading:
@@ -82,7 +83,8 @@ def read_message(text: str) -> Reading:
         about_our_work = bool(OUR_WORK.search(text))
         if name in SOFT_INTENTS and long_task and match.start() > 0 and not about_our_work:
             return Reading("describe_task")
-        return Reading(name, path.group(0) if path else None, quoted.group(1) if quoted else None, changes)
+        return Reading(name, path.group(0) if path else None, quoted.group(1) if quoted else None, changes,
+                       also=other_requests(text, name))
     if path:
         return Reading("dataset", path.group(0), None, changes)
     if changes:
@@ -92,7 +94,31 @@ def read_message(text: str) -> Reading:
         return Reading("describe_task")
     if words >= 12:
         return Reading("describe_task")
+    if OFF_TOPIC.search(text) and not TASK_WORDS.search(text):
+        return Reading("off_topic")
     return Reading("unclear")
+
+
+#: A question about something else entirely ("what's the weather?", "who won the match?").
+OFF_TOPIC = re.compile(r"\?\s*$|^\s*(?:what|who|when|where|why|how|tell me|can you|could you|write|give me)\b",
+                       re.IGNORECASE)
+#: Words that join two requests in one message.
+JOINER = re.compile(r"\b(?:and(?: then)?|then|also|plus)\b|[;,]", re.IGNORECASE)
+#: How the guide names an intent when it points out a second request.
+INTENT_WORDS = {"cancel": "cancelling the job", "compare": "the comparison", "status": "the job's progress",
+                "example_data": "the example data", "catalog": "which models fit",
+                "estimate": "memory and time", "help": "what I can do"}
+
+
+def other_requests(text: str, first: str) -> tuple[str, ...]:
+    """The other requests in a multi-part message ("use the example data and tell me how much memory")."""
+    if not JOINER.search(text):
+        return ()
+    found = []
+    for name, pattern in INTENTS:
+        if name != first and name in INTENT_WORDS and pattern.search(text) and name not in found:
+            found.append(name)
+    return tuple(found)
 
 
 def plan_changes(text: str) -> dict[str, float]:

@@ -141,8 +141,14 @@ def _bound(kwargs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {t["function"]["name"]: t["function"].get("parameters") or {} for t in kwargs.get("tools") or []}
 
 
-def call(name: str, args: dict[str, Any], preface: str, tools: Tools) -> AIMessage:
-    """A reply that calls one tool (or explains, when that tool is not bound)."""
+def call(name: str, args: dict[str, Any], preface: str, tools: Tools, later: tuple[str, ...] = ()) -> AIMessage:
+    """A reply that calls one tool (or explains, when that tool is not bound); ``later`` names the other
+    requests of a multi-part message, which the preface promises for the next turn."""
+    if later:
+        from assistant.guide_intents import INTENT_WORDS
+
+        asked = " and ".join(INTENT_WORDS[name_] for name_ in later)
+        preface += f" (You also asked about {asked}: one thing at a time — ask me again once this is done.)"
     if tools and name not in tools:
         return AIMessage(content=f"{preface} (I would use the `{name}` tool, but it is not available here.)")
     return AIMessage(content=preface, tool_calls=[{"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}",
@@ -186,29 +192,33 @@ def answer(text: str, memory: Memory, tools: Tools) -> AIMessage:
             return AIMessage(content="OK — I won't start it. Tell me what to change (for example *\"use 6 epochs\"* "
                                      "or *\"batch size 32\"*), or reply **yes** when you're ready.")
     intent = reading.intent
+    if intent == "off_topic":
+        return AIMessage(content="That's outside what I can help with: I know about deciding whether to fine-tune, "
+                                 "picking models, training them and comparing the results. Tell me about a language "
+                                 "task you'd like a model to do — what goes in, what should come out.")
     if intent == "cancel":
-        return call("cancel_job", _job(memory), "Cancelling the job.", tools)
+        return call("cancel_job", _job(memory), "Cancelling the job.", tools, reading.also)
     if intent == "status":
         if memory.job_id is None:
             return AIMessage(content="No job has been started in this conversation yet. Describe your task and "
                                      "I'll propose a plan; training starts once you confirm it.")
-        return call("job_status", _job(memory), "Checking the job.", tools)
+        return call("job_status", _job(memory), "Checking the job.", tools, reading.also)
     if intent == "compare":
         args = {**_job(memory), **({"text": reading.quoted} if reading.quoted else {})}
         if memory.job_id is None:
             return AIMessage(content="There is nothing to compare yet: once a fine-tuning job has finished, "
                                      "I'll show base and tuned side by side on your held-out data.")
-        return call("compare", args, "Comparing the base model with the tuned one.", tools)
+        return call("compare", args, "Comparing the base model with the tuned one.", tools, reading.also)
     if intent in ("example_data", "dataset"):
         task = (memory.advice or {}).get("task")
         path = example_for(task)[0] if intent == "example_data" else str(reading.data_path)
-        return call("inspect_dataset", {"path": path}, f"Let me look at `{path}`.", tools)
+        return call("inspect_dataset", {"path": path}, f"Let me look at `{path}`.", tools, reading.also)
     if intent == "catalog":
         task = (memory.advice or {}).get("task")
-        return call("search_catalog", {"task": task} if task else {}, "Searching the catalog.", tools)
+        return call("search_catalog", {"task": task} if task else {}, "Searching the catalog.", tools, reading.also)
     if intent == "estimate":
         model = (memory.pending or {}).get("model_id") or pick_model(memory)
-        return call("estimate_resources", {"model_id": model}, "Estimating memory and time.", tools)
+        return call("estimate_resources", {"model_id": model}, "Estimating memory and time.", tools, reading.also)
     if intent in ("greeting", "help"):
         return AIMessage(content=INTRO)
     if intent == "describe_task":

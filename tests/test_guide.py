@@ -362,3 +362,19 @@ def test_example_data_follows_the_task_under_discussion(assistant: Assistant, se
     calls = tool_calls(example)
     assert calls[0] == ("inspect_dataset", {"path": "examples/ner_custom_entities.jsonl"})
     assert tool_results(example, "inspect_dataset")[0].artifact["task"] == "token-classification"
+
+
+def test_off_topic_questions_get_a_polite_boundary(assistant: Assistant, services: Services) -> None:
+    messages = assistant.chat(services.session(), "what's the weather like in Paris today?")
+    assert tool_calls(messages) == []
+    assert "outside what I can help with" in reply(messages)
+    assert read_message("what is fine-tuning?").intent != "off_topic"  # a question about our subject
+
+
+def test_a_multi_part_message_does_the_first_thing_and_names_the_rest(assistant: Assistant,
+                                                                      services: Services) -> None:
+    messages = assistant.chat(services.session(), "use the example data and tell me how much memory it needs")
+    assert [name for name, _ in tool_calls(messages)][:1] == ["inspect_dataset"]
+    first = next(m for m in messages if isinstance(m, AIMessage) and m.tool_calls)
+    assert "You also asked about memory and time" in str(first.content)
+    assert services.runner.list() == []
