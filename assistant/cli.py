@@ -286,7 +286,14 @@ def _train_config(args: argparse.Namespace) -> Any:
                       ("batch_size", "batch_size")):
         if getattr(args, flag) is not None:
             data["train"][key] = getattr(args, flag)
-    return RunConfig.from_dict(data)
+    cfg = RunConfig.from_dict(data)
+    # Refuse paths outside the workspace here, before a job is queued (the job checks them again).
+    from finetune.model import resolve_model_source
+    from finetune.workspace import confine
+
+    confine(cfg.data.path)
+    resolve_model_source(cfg.model.name)
+    return cfg
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -124,6 +124,11 @@ class JobStore:
                     except sqlite3.OperationalError as exc:  # another process added it first
                         if "duplicate column" not in str(exc):
                             raise
+        # Held open, never used: while one connection lives, SQLite keeps the WAL index (``-shm``) file.
+        # Without it every call's new connection must rebuild that file, which fails (SQLITE_IOERR) on
+        # a full disk: no job could even be read, just when its "disk full" reason matters.
+        self._anchor = self._connect()
+        self._anchor.execute("SELECT 1 FROM jobs LIMIT 1").fetchall()
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30)

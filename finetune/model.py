@@ -66,11 +66,14 @@ def workspace_model_folder(name: str) -> Path | None:
     A relative name that is no such folder is a Hub id (``org/name`` looks the same).
     """
     from finetune.errors import PathError
-    from finetune.workspace import confine
+    from finetune.workspace import confine, workspace_root
 
     try:
         folder = confine(name, allow_examples=False)
     except PathError:
+        given = workspace_root() / name
+        if given.is_symlink() or given.exists():
+            raise  # a link or folder in the workspace that leads outside it: say so, don't try the Hub
         return None
     return folder if (folder / "config.json").is_file() else None
 

@@ -25,6 +25,7 @@ import logging
 import os
 import resource
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -68,6 +69,8 @@ LAUNCH_GRACE_S = 60.0
 HANDOVER_S = 5.0
 #: Reads (``get``/``list``/``progress``) re-check jobs that other processes started at most this often.
 RECONCILE_EVERY_S = 2.0
+#: How often a job's outcome is retried while the store cannot be written (a full disk).
+STORE_RETRY_S = 1.0
 
 _ME = str(os.getpid())
 _WATCHED: set[str] = set()  # ids of the jobs a runner of this process watches (threads outlive runners)
@@ -102,6 +105,7 @@ class JobRunner:
         self._forced: set[str] = set()
         self._signalled: set[str] = set()
         self._dead_since: dict[tuple[str, int | None], float] = {}
+        self._unrecorded: dict[str, tuple[str, str | None]] = {}  # outcomes the store could not take yet
         self._last_reconcile = 0.0
         self.reconcile()
 
@@ -184,8 +188,23 @@ class JobRunner:
                 code = proc.wait(timeout=0.5)
                 break
             except subprocess.TimeoutExpired:
-                self._enforce_cancel(job_id, proc.pid)
-        self._finish(job_id, proc.pid, code)
+                with contextlib.suppress(sqlite3.Error):  # a full disk: keep watching, the cancel is re-read
+                    self._enforce_cancel(job_id, proc.pid)
+        self._finish_when_recorded(job_id, proc.pid, code)
+
+    def _finish_when_recorded(self, job_id: str, pid: int | None, code: int | None) -> None:
+        """``_finish``, retried while the store cannot be written (a full disk, a locked database).
+
+        Otherwise the watching thread would die with the error, and the job would stay "running" for good:
+        this process still counts it as watched, so no reconcile would settle it either.
+        """
+        while True:
+            try:
+                self._finish(job_id, pid, code)
+                return
+            except sqlite3.Error as exc:
+                log.warning("job %s ended, but the job store cannot record it yet (%s); retrying", job_id, exc)
+                time.sleep(STORE_RETRY_S)
 
     def _enforce_cancel(self, job_id: str, pid: int | None) -> None:
         """Pass a cancel on to the process (SIGTERM), and SIGKILL it when it outlives the grace period.
@@ -210,28 +229,39 @@ class JobRunner:
             job = self.store.get(job_id)
             if job is not None and job.status == "running" and job.pid != pid:
                 return  # a newer run of the job (resumed meanwhile) is running: it is not ours to settle
-            self._procs.pop(job_id, None)
-            _watch_set(job_id, False)
             forced = forced or job_id in self._forced
-            self._forced.discard(job_id)
-            self._signalled.discard(job_id)
-            baseline = self._oom_baseline.pop(job_id, None)
+            baseline = self._oom_baseline.get(job_id)
             if job is None or job.status != "running":
+                self._forget(job_id)
                 return
-            events = run_events(read_events(job.path / "events.jsonl"), pid)
-            last = next((e for e in reversed(events) if e.get("type") in FINAL_EVENTS), None)
-            now_oom = oom_kill_count()
-            oom_killed = baseline is not None and now_oom is not None and now_oom > baseline
-            # Without an exit code (not our child) a cancel counts only when the run confirms it or we forced it.
-            cancelled = bool(job.cancel_requested) and (code is not None or forced or
-                                                        (last or {}).get("type") == "cancelled")
-            status, reason = outcome(code, last, cancelled, forced=forced, oom_killed=oom_killed)
-            reason = self._explain(job, status, reason, last)
+            if job_id in self._unrecorded:  # decided while the disk was full: the disk may be freed by now
+                status, reason = self._unrecorded[job_id]
+            else:
+                events = run_events(read_events(job.path / "events.jsonl"), pid)
+                last = next((e for e in reversed(events) if e.get("type") in FINAL_EVENTS), None)
+                now_oom = oom_kill_count()
+                oom_killed = baseline is not None and now_oom is not None and now_oom > baseline
+                # Without an exit code (not our child) a cancel counts only when the run confirms it or we forced it.
+                cancelled = bool(job.cancel_requested) and (code is not None or forced or
+                                                            (last or {}).get("type") == "cancelled")
+                status, reason = outcome(code, last, cancelled, forced=forced, oom_killed=oom_killed)
+                reason = self._explain(job, status, reason, last)
+                self._unrecorded[job_id] = (status, reason)
             done = self.store.transition(job_id, {"status": "running", "pid": pid}, status=status, reason=reason,
                                          exit_code=code, finished=time.time(), pid=None)
+            self._forget(job_id)  # only once recorded: a store error above leaves the job watched, to retry
         if done:
             log.info("job %s finished: %s (%s)", job_id, status, reason or "ok")
         self.schedule()
+
+    def _forget(self, job_id: str) -> None:
+        """Drop what this runner kept about a job's (ended) training process."""
+        self._procs.pop(job_id, None)
+        _watch_set(job_id, False)
+        self._forced.discard(job_id)
+        self._signalled.discard(job_id)
+        self._oom_baseline.pop(job_id, None)
+        self._unrecorded.pop(job_id, None)
 
     def _explain(self, job: Job, status: str, reason: str | None, last: dict | None) -> str | None:
         """Make a failure reason specific: what the log or the disk says, the memory cap, the checkpoint kept.
@@ -304,9 +334,10 @@ class JobRunner:
 
     def _poll_orphan(self, job: Job) -> None:
         while pid_alive(job.pid):
-            self._enforce_cancel(job.id, job.pid)
+            with contextlib.suppress(sqlite3.Error):
+                self._enforce_cancel(job.id, job.pid)
             time.sleep(0.5)
-        self._finish(job.id, job.pid, None)
+        self._finish_when_recorded(job.id, job.pid, None)
 
     # -- user actions ---------------------------------------------------------------------------
     def get(self, job_id: str, owner: str | None = None) -> Job:

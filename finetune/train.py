@@ -183,8 +183,42 @@ def fit(cfg: RunConfig, job_dir: Path, events: EventWriter, data: RunData, resum
     )
     distributed.check_fsdp_engaged(trainer)  # an FSDP launch must not quietly train as DDP
     has_checkpoint = any((job_dir / "checkpoints").glob("checkpoint-*"))
-    trainer.train(resume_from_checkpoint=True if resume and has_checkpoint else None)
+    finished = finished_checkpoint(job_dir) if resume and has_checkpoint and hasattr(trainer.model, "peft_config") \
+        and not distributed.is_distributed() else None
+    if finished is not None:
+        load_finished_checkpoint(trainer, finished)
+    else:
+        trainer.train(resume_from_checkpoint=True if resume and has_checkpoint else None)
     return trainer, tokenizer, stopper, recipe
+
+
+def finished_checkpoint(job_dir: Path) -> Path | None:
+    """The newest checkpoint when it already holds the last training step, else None.
+
+    A run killed while saving the adapter or evaluating has nothing left to train; transformers, asked to
+    resume from such a checkpoint, would still train one more step (past ``max_steps``).
+    """
+    from transformers.trainer_utils import get_last_checkpoint
+
+    last = get_last_checkpoint(str(job_dir / "checkpoints"))
+    if not last:
+        return None
+    try:
+        state = json.loads((Path(last) / "trainer_state.json").read_text(encoding="utf-8"))
+        return Path(last) if int(state["global_step"]) >= int(state["max_steps"]) > 0 else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def load_finished_checkpoint(trainer: Any, checkpoint: Path) -> None:
+    """Put a finished run's adapter (the best one when the run keeps the best) and state into ``trainer``."""
+    from peft.utils import load_peft_weights, set_peft_model_state_dict
+    from transformers import TrainerState
+
+    trainer.state = TrainerState.load_from_json(str(checkpoint / "trainer_state.json"))
+    best = trainer.state.best_model_checkpoint
+    source = Path(best) if trainer.args.load_best_model_at_end and best and Path(best).is_dir() else checkpoint
+    set_peft_model_state_dict(trainer.model, load_peft_weights(str(source), device="cpu"))
 
 
 def save_adapter(model: Any, tokenizer: Any, job_dir: Path, labels: list[str] | None) -> Path:
@@ -203,6 +237,10 @@ def save_adapter(model: Any, tokenizer: Any, job_dir: Path, labels: list[str] | 
         shutil.rmtree(old, ignore_errors=True)
     else:
         tmp.rename(final)
+    # A run killed mid-save (kill -9, OOM) left its temp or set-aside copy under its own pid: drop them now
+    # that a complete adapter is in place, or every crash would leave an adapter-sized folder behind.
+    for stale in [*job_dir.glob(".adapter-tmp-*"), *job_dir.glob(".adapter-old-*")]:
+        shutil.rmtree(stale, ignore_errors=True)
     return final
 
 

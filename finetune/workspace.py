@@ -104,7 +104,9 @@ def confine(path: str | os.PathLike[str], *, allow_examples: bool = True, must_e
         if must_exist and not candidate.exists():
             continue
         return candidate
-    if not any(_inside(c, root) or (allow_examples and _inside(c, EXAMPLES_DIR)) for c in candidates):
+    # The path as given (relative to the workspace) decides: one that resolves outside (``..``, a symlink to
+    # a file or folder elsewhere) is an escape, even when the read-only examples folder might have held it.
+    if not (_inside(candidates[0], root) or (allow_examples and _inside(candidates[0], EXAMPLES_DIR))):
         raise PathError(
             f"'{text}' is outside the workspace ({root}). Upload the file, or put it under the workspace."
         )
