@@ -94,7 +94,7 @@ def _tiny_job(workspace: Path, task: str) -> Path:
 
 
 def test_blind_pair_for_a_chat_job_comes_from_base_and_tuned(workspace: Path) -> None:
-    from assistant.ui_handlers import pair_outputs
+    from assistant.ui_compare import pair_outputs
     from finetune.serve import model_pair
 
     job = _tiny_job(workspace, "chat")
@@ -108,7 +108,7 @@ def test_blind_pair_for_a_chat_job_comes_from_base_and_tuned(workspace: Path) ->
 
 
 def test_blind_pair_is_refused_when_the_base_has_no_head(workspace: Path) -> None:
-    from assistant.ui_handlers import pair_outputs
+    from assistant.ui_compare import pair_outputs
 
     job = _tiny_job(workspace, "token-classification")
     with pytest.raises(JobError, match="no trained head"):

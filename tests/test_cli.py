@@ -135,9 +135,10 @@ def test_train_waits_with_progress_and_reports_metrics(tmp_path: Path) -> None:
 
 def test_train_with_a_missing_file_fails_cleanly(tmp_path: Path) -> None:
     out = tunewise("train", "--data", "nope.csv", "--epochs", "1", home=tmp_path)
-    assert out.returncode == 1
-    assert "failed" in out.stderr and "nope.csv" in out.stderr
+    assert out.returncode == 2  # refused before a job is queued: a user error, not a failed job
+    assert "nope.csv" in out.stderr and "not found" in out.stderr
     assert "Traceback" not in out.stdout + out.stderr
+    assert not (tmp_path / "jobs").exists() or not any((tmp_path / "jobs").iterdir())
 
 
 def test_advise_with_data_measures_the_base_and_the_probe(tmp_path: Path) -> None:

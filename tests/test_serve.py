@@ -608,7 +608,7 @@ def test_stop_filter_holds_back_a_stop_string_split_across_chunks() -> None:
 def test_the_pages_side_by_side_streams_generated_text(task: str, jobs: dict[str, Path]) -> None:
     """The Compare tab's "Try an input": generated answers grow chunk by chunk and end as the greedy
     answers; other tasks answer in one step with their scores."""
-    from assistant.ui_handlers import side_by_side
+    from assistant.ui_compare import side_by_side
     from finetune.serve import model_pair
 
     text = "Where is my parcel? It was due on Monday."
