@@ -23,18 +23,16 @@ import contextlib
 import errno
 import logging
 import os
-import resource
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from finetune.config import RunConfig
-from finetune.errors import ConfigError, JobError
+from finetune.errors import JobError
 from finetune.events import FINAL_EVENTS, EventReader, read_events
 from finetune.jobs import (
     ACTIVE,
@@ -55,6 +53,16 @@ from finetune.jobs import (
     set_aside_incomplete_checkpoints,
     summarize,
 )
+from finetune.processes import (
+    ME,
+    env_number,
+    is_training_process,
+    is_watched,
+    memory_cap,
+    signal_group,
+    watch_set,
+    watcher_alive,
+)
 from finetune.redact import child_env
 from finetune.train import describe_failure
 from finetune.workspace import jobs_dir
@@ -72,9 +80,6 @@ RECONCILE_EVERY_S = 2.0
 #: How often a job's outcome is retried while the store cannot be written (a full disk).
 STORE_RETRY_S = 1.0
 
-_ME = str(os.getpid())
-_WATCHED: set[str] = set()  # ids of the jobs a runner of this process watches (threads outlive runners)
-_WATCHED_LOCK = threading.Lock()
 
 
 class JobRunner:
@@ -93,10 +98,10 @@ class JobRunner:
     def __init__(self, store: JobStore | None = None, max_running: int | None = None, *,
                  max_memory_mb: int | None = None, cancel_grace_s: float | None = None) -> None:
         self.store = store or JobStore()
-        self.max_running = max_running or int(_env_number("TUNEWISE_MAX_JOBS") or 1)
-        memory = max_memory_mb or _env_number("TUNEWISE_JOB_MEMORY_MB")
+        self.max_running = max_running or int(env_number("TUNEWISE_MAX_JOBS") or 1)
+        memory = max_memory_mb or env_number("TUNEWISE_JOB_MEMORY_MB")
         self.max_memory_mb = int(memory) if memory else None
-        grace = cancel_grace_s if cancel_grace_s is not None else _env_number("TUNEWISE_CANCEL_GRACE_S")
+        grace = cancel_grace_s if cancel_grace_s is not None else env_number("TUNEWISE_CANCEL_GRACE_S")
         self.cancel_grace_s = float(grace) if grace is not None else CANCEL_GRACE_S
         self._lock = threading.RLock()
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -151,11 +156,11 @@ class JobRunner:
     def schedule(self) -> None:
         """Start queued jobs, oldest first, while fewer than ``max_running`` run (counted over all runners)."""
         with self._lock:
-            while (job := self.store.claim_next(self.max_running, watcher=_ME)) is not None:
+            while (job := self.store.claim_next(self.max_running, watcher=ME)) is not None:
                 self._start(job)
 
     def _start(self, job: Job) -> None:
-        _watch_set(job.id, True)
+        watch_set(job.id, True)
         cmd = [sys.executable, "-m", "finetune.train", str(job.path / "config.yaml")]
         if job.resume:
             cmd.append("--resume")
@@ -170,9 +175,9 @@ class JobRunner:
                 logfile.flush()
                 proc = subprocess.Popen(cmd, cwd=job.path, stdout=logfile, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, env=env, start_new_session=True,
-                                        preexec_fn=_memory_cap(self.max_memory_mb))
+                                        preexec_fn=memory_cap(self.max_memory_mb))
         except (OSError, subprocess.SubprocessError) as exc:
-            _watch_set(job.id, False)
+            watch_set(job.id, False)
             log.exception("job %s could not be started", job.id)
             self.store.transition(job.id, {"status": "running", "pid": None}, status="failed", finished=time.time(),
                                   reason=f"The training process could not be started. {describe_failure(exc)}")
@@ -216,12 +221,12 @@ class JobRunner:
             return
         if job_id not in self._signalled:
             self._signalled.add(job_id)
-            _signal_group(pid, signal.SIGTERM)
+            signal_group(pid, signal.SIGTERM)
         if time.time() - job.cancel_requested > self.cancel_grace_s:
             if job_id not in self._forced:
                 log.warning("job %s ignored its cancel for %.0f s: killing it", job_id, self.cancel_grace_s)
             self._forced.add(job_id)
-            _signal_group(pid, signal.SIGKILL)
+            signal_group(pid, signal.SIGKILL)
 
     def _finish(self, job_id: str, pid: int | None, code: int | None, *, forced: bool = False) -> None:
         """Record how a training process ended (only if the job still runs with that process)."""
@@ -257,7 +262,7 @@ class JobRunner:
     def _forget(self, job_id: str) -> None:
         """Drop what this runner kept about a job's (ended) training process."""
         self._procs.pop(job_id, None)
-        _watch_set(job_id, False)
+        watch_set(job_id, False)
         self._forced.discard(job_id)
         self._signalled.discard(job_id)
         self._oom_baseline.pop(job_id, None)
@@ -298,16 +303,16 @@ class JobRunner:
         self._last_reconcile = time.monotonic()
         with self._lock:
             for job in self.store.list(statuses=("running",)):
-                if _is_watched(job.id):
+                if is_watched(job.id):
                     continue
                 if job.pid is None:  # claimed by a runner that is starting its process, or died doing so
-                    launching = job.watcher == _ME or _watcher_alive(job.watcher)
+                    launching = job.watcher == ME or watcher_alive(job.watcher)
                     if launching and job.started and time.time() - job.started < LAUNCH_GRACE_S:
                         continue
                     self._finish(job.id, None, None)
                     continue
-                watched_elsewhere = _watcher_alive(job.watcher)
-                if pid_alive(job.pid) and _is_training_process(job):
+                watched_elsewhere = watcher_alive(job.watcher)
+                if pid_alive(job.pid) and is_training_process(job):
                     if not watched_elsewhere:
                         self._adopt(job)
                     continue
@@ -326,9 +331,9 @@ class JobRunner:
     def _adopt(self, job: Job) -> None:
         """Watch a training process that another (now gone) runner started."""
         if not self.store.transition(job.id, {"status": "running", "pid": job.pid, "watcher": job.watcher},
-                                     watcher=_ME):
+                                     watcher=ME):
             return
-        _watch_set(job.id, True)
+        watch_set(job.id, True)
         log.info("job %s: adopted its running training process %s", job.id, job.pid)
         threading.Thread(target=self._poll_orphan, args=(job,), daemon=True, name=f"job-{job.id}").start()
 
@@ -379,17 +384,17 @@ class JobRunner:
             self.store.update(job.id, cancel_requested=time.time())
             if job.pid:
                 self._signalled.add(job.id)
-            _signal_group(job.pid, signal.SIGTERM)
+            signal_group(job.pid, signal.SIGTERM)
         if not wait:
             return self.get(job.id)
-        if _is_watched(job.id):
+        if is_watched(job.id):
             return self.wait(job.id, timeout=self.cancel_grace_s + 60)
         deadline = time.time() + self.cancel_grace_s
         while pid_alive(job.pid) and time.time() < deadline:
             time.sleep(0.2)
         forced = pid_alive(job.pid)
         if forced:
-            _signal_group(job.pid, signal.SIGKILL)
+            signal_group(job.pid, signal.SIGKILL)
             while pid_alive(job.pid) and time.time() < deadline + 10:
                 time.sleep(0.1)
         self._finish(job.id, job.pid, None, forced=forced)
@@ -445,71 +450,3 @@ class JobRunner:
         reader = self._readers.setdefault(job.id, EventReader(job.path / "events.jsonl"))
         reader.read_new()
         return summarize(job, reader.events)
-
-
-def _env_number(name: str) -> float | None:
-    """A positive number from the environment, or None when unset.
-
-    Raises:
-        ConfigError: When it is set to something else.
-    """
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        raise ConfigError(f"{name}={text!r} is not a positive number; set a positive number or unset it.")
-    return value
-
-
-def _memory_cap(max_memory_mb: int | None) -> Callable[[], None] | None:
-    """A ``preexec_fn`` that caps the child's address space (RLIMIT_AS), or None for no cap."""
-    if not max_memory_mb:
-        return None
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = max_memory_mb * 2**20
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-
-    def apply() -> None:  # runs in the child between fork and exec: a plain system call, nothing else
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-    return apply
-
-
-def _watch_set(job_id: str, watched: bool) -> None:
-    with _WATCHED_LOCK:
-        (_WATCHED.add if watched else _WATCHED.discard)(job_id)
-
-
-def _is_watched(job_id: str) -> bool:
-    with _WATCHED_LOCK:
-        return job_id in _WATCHED
-
-
-def _watcher_alive(watcher: str | None) -> bool:
-    """Whether another process that may be watching a job still lives (this process answers via ``_WATCHED``)."""
-    if not watcher or watcher == _ME:
-        return False
-    try:
-        return pid_alive(int(watcher))
-    except ValueError:
-        return False
-
-
-def _signal_group(pid: int | None, sig: int) -> None:
-    if not pid:
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
-
-
-def _is_training_process(job: Job) -> bool:
-    try:
-        cmdline = Path(f"/proc/{job.pid}/cmdline").read_bytes().decode(errors="replace")
-    except OSError:
-        return False
-    return "finetune.train" in cmdline and job.folder in cmdline
