@@ -30,6 +30,7 @@ from finetune.events import EventReader, read_events
 from finetune.jobs import ACTIVE, JobStore, last_checkpoint_step, pid_alive
 from finetune.runner import JobRunner, outcome
 from finetune.train import describe_failure
+from tests.job_helpers import kill_running_jobs
 from tests.test_jobs import JOB_TIMEOUT_S, insert_job, job_config, wait_for_event
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,16 +64,6 @@ def make_runner(workspace: Path) -> Iterator[Callable[..., JobRunner]]:
     kill_running_jobs()
 
 
-def kill_running_jobs() -> None:
-    """SIGKILL (after SIGCONT) the process group of every job the store says is running."""
-    for job in JobStore().list(statuses=ACTIVE):
-        if job.pid and pid_alive(job.pid):
-            for sig in (signal.SIGCONT, signal.SIGKILL):
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(job.pid, sig)
-    deadline = time.time() + 10
-    while time.time() < deadline and any(pid_alive(j.pid) for j in JobStore().list(statuses=ACTIVE)):
-        time.sleep(0.1)
 
 
 def tunewise(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:

@@ -7,9 +7,7 @@ the plumbing of a real job (subprocess, checkpoints, atomic adapter save, events
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,8 +19,9 @@ from typing import Any
 import pytest
 
 from finetune.config import RunConfig
-from finetune.jobs import ACTIVE, Job, JobStore, pid_alive
+from finetune.jobs import ACTIVE, Job, JobStore
 from finetune.runner import JobRunner
+from tests.job_helpers import kill_running_jobs
 from tests.tiny_models import tiny_bert
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,16 +77,6 @@ def make_runner(workspace: Path) -> Iterator[Callable[..., JobRunner]]:
     kill_running_jobs()
 
 
-def kill_running_jobs() -> None:
-    """SIGKILL (after SIGCONT) the process group of every job the store says is active."""
-    for job in JobStore().list(statuses=ACTIVE):
-        if job.pid and pid_alive(job.pid):
-            for sig in (signal.SIGCONT, signal.SIGKILL):
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(job.pid, sig)
-    deadline = time.time() + 10
-    while time.time() < deadline and any(pid_alive(j.pid) for j in JobStore().list(statuses=ACTIVE)):
-        time.sleep(0.1)
 
 
 @pytest.fixture

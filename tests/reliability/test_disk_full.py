@@ -25,10 +25,10 @@ from finetune.errors import JobError
 from finetune.events import read_events
 from finetune.jobs import JobStore, checkpoint_complete, last_checkpoint_step, pid_alive
 from finetune.runner import JobRunner
+from tests.job_helpers import kill_running_jobs
 from tests.reliability.conftest import (
     JOB_TIMEOUT_S,
     adapter_state,
-    kill_running_jobs,
     load_adapter,
     log_text,
     tiny_config,
