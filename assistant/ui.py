@@ -140,7 +140,7 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
         loaded = demo.load(h.restore, inputs=session_id, outputs=[session_id, chatbot])
         loaded.then(h.suggestions, inputs=session_id, outputs=quick)
         connect_sign_in(h.services, loaded, signed_in, session_id)
-        chat_io = {"inputs": [box, chatbot, session_id], "outputs": [chatbot, box]}
+        chat_io = {"inputs": [box, chatbot, session_id], "outputs": [chatbot, box, session_id]}
         send.click(h.chat, **chat_io, api_name="chat").then(h.suggestions, inputs=session_id, outputs=quick)
         box.submit(h.chat, **chat_io, api_name=False).then(h.suggestions, inputs=session_id, outputs=quick)
         for button in quick:  # a click sends the button's current label as the user's reply

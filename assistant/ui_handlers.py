@@ -87,15 +87,20 @@ class Handlers:
         self.services = assistant.services
 
     # -- chat ------------------------------------------------------------------------------------
-    def chat(self, message: str, history: list[dict[str, Any]], session_id: str) -> Iterator[tuple[list, str]]:
-        """Stream one turn: the user's message, each tool step as it happens, then the reply."""
+    def chat(self, message: str, history: list[dict[str, Any]],
+             session_id: str | None) -> Iterator[tuple[list, str, str]]:
+        """Stream one turn: the user's message, each tool step as it happens, then the reply.
+
+        Yields ``(history, "", session id)``: a message sent before the page's load event has given the
+        browser its session id gets a session here, and the page keeps that id for the next turns.
+        """
+        session = self.services.session(session_id or None)
         message = (message or "").strip()
         if not message:
-            yield history, ""
+            yield history, "", session.id
             return
-        session = self.services.session(session_id)
         history = list(history or []) + [{"role": "user", "content": redact(message)}]
-        yield history, ""
+        yield history, "", session.id
         try:
             streaming, shown = False, 0.0
             for kind, item in self.assistant.events(session, message):
@@ -114,16 +119,16 @@ class Handlers:
                         streaming = False
                     history = to_chat([item], history)
                 shown = time.monotonic()
-                yield history, ""
-            yield history, ""
+                yield history, "", session.id
+            yield history, "", session.id
         except TunewiseError as exc:
             history.append({"role": "assistant", "content": f"⚠️ {exc}"})
-            yield history, ""
+            yield history, "", session.id
         except Exception:
             log.exception("chat turn failed")
             history.append({"role": "assistant", "content": "⚠️ Something went wrong on my side; the details are "
                             "in the server log. Please try again or rephrase."})
-            yield history, ""
+            yield history, "", session.id
 
     def suggestions(self, session_id: str | None) -> list[Any]:
         """The quick-reply buttons: labels and visibility for where this conversation is."""

@@ -132,3 +132,17 @@ def test_conll_upload_is_detected_and_roles_can_be_overridden(page: object, app_
     page.locator("#tw-data-recheck").click()  # type: ignore[attr-defined]
     page.get_by_text("The text column 'words' is not in the file.").wait_for(timeout=60_000)  # type: ignore[attr-defined]
     assert "Traceback" not in page.locator("body").inner_text()  # type: ignore[attr-defined]
+
+
+def test_a_message_sent_before_the_page_finished_loading_keeps_its_conversation(page: object,
+                                                                                app_server: dict) -> None:
+    """The first message can beat the load event that gives the browser its session id: the chat then
+    makes the session and hands its id to the page, so the next turn still knows the task (NER here, so
+    "Use the example data" must pick the NER example, not the tickets)."""
+    send(page, "We want to pull part names, prices and bike models out of our service notes; we have 400 "
+               "annotated notes.")
+    wait_for_text(page, "token classification")
+    click_suggestion(page, "Use the example data")
+    wait_for_text(page, "Shall I start?")
+    chat = page.locator("#tw-chat").inner_text()  # type: ignore[attr-defined]
+    assert "examples/ner_custom_entities.jsonl" in chat and "support_tickets" not in chat

@@ -16,7 +16,7 @@ def _one(url: str, i: int) -> tuple[int, list, list]:
 
     client = Client(url, verbose=False, download_files=False)
     try:
-        history, _ = client.predict(f"check file_{i:02d}.csv", [], f"load-session-{i:02d}", api_name="/chat")
+        history, _, _ = client.predict(f"check file_{i:02d}.csv", [], f"load-session-{i:02d}", api_name="/chat")
         session, restored = client.predict(f"load-session-{i:02d}", api_name="/restore")
     finally:
         client.close()

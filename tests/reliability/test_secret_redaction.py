@@ -93,7 +93,8 @@ def test_a_secret_pasted_into_chat_is_masked_everywhere(secrets: dict[str, str],
     handlers = Handlers(assistant)
     message = (f"we route support tickets to billing and refunds; our hub token is {secrets['HF_TOKEN']} and "
                f"the openai key {shaped}, check examples/support_tickets.csv")
-    *_, (history, _) = handlers.chat(message, [], "session-1")
+    *_, (history, _, session) = handlers.chat(message, [], "session-1")
+    assert session == "session-1"
     session = assistant.services.session("session-1")
     state = assistant.agent_for(session).get_state({"configurable": {"thread_id": session.id}})
     transcript = json.dumps(history, default=str) + repr(state.values.get("messages", []))
