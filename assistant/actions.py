@@ -125,8 +125,12 @@ def inspect_dataset(services: Services, session: Session, **kwargs: Any) -> Resu
 
 
 def estimate_resources(services: Services, session: Session, **kwargs: Any) -> Result:
-    """Estimate memory and time for training a catalog model here."""
-    args = EstimateArgs(**kwargs)
+    """Estimate memory and time for training a catalog model here (the tool; it needs no session)."""
+    return estimate_for(EstimateArgs(**kwargs))
+
+
+def estimate_for(args: EstimateArgs) -> Result:
+    """Memory and time for ``args`` on this machine, as ``(text, estimate)`` (the tool and the Catalog tab)."""
     est = _estimate(args.model_id, args.seq_len, args.batch_size, args.method, examples=1000, epochs=3)
     text = (f"{args.method.upper()} on {args.model_id}: about {est['memory_gb']:.1f} GB peak "
             f"({'fits' if est['fits'] else 'does NOT fit'} on {est['hardware']}); ~{est['time']} "

@@ -48,15 +48,14 @@ def catalog_table(task: str, language: str, license_kind: str, max_params_m: flo
 
 def estimate_markdown(model_id: str | None, seq_len: float, batch_size: float, method: str) -> str:
     """The estimator's answer for one model and setting, as Markdown (errors as a readable line)."""
-    from assistant.actions import estimate_resources
-    from assistant.session import Services, Session
+    from assistant.actions import estimate_for
+    from assistant.tools import EstimateArgs
 
     if not model_id:
         return "Pick a model to estimate."
     try:
-        text, est = estimate_resources(Services.__new__(Services), Session(),  # the tool needs neither
-                                       model_id=model_id, seq_len=int(seq_len), batch_size=int(batch_size),
-                                       method=method)
+        text, est = estimate_for(EstimateArgs(model_id=model_id, seq_len=int(seq_len),
+                                              batch_size=int(batch_size), method=method))
     except TunewiseError as exc:
         return f"⚠️ {exc}"
     except ValidationError as exc:  # a value out of range
