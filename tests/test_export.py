@@ -208,9 +208,9 @@ def test_model_card_of_a_catalog_model_and_its_push_plan(cls_job: Path, workspac
     assert (job / "README.md").read_text(encoding="utf-8") == card  # the local card is left as it was
 
 
-@pytest.mark.disable_socket
-def test_push_dry_run_lists_files_and_touches_no_network(cls_job: Path, workspace: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def hub_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any call to the Hub fails the test, and no token is in the environment."""
     import huggingface_hub
 
     def refuse(*args: Any, **kwargs: Any) -> None:
@@ -219,6 +219,12 @@ def test_push_dry_run_lists_files_and_touches_no_network(cls_job: Path, workspac
     for method in ("create_repo", "upload_folder", "create_commit", "whoami"):
         monkeypatch.setattr(huggingface_hub.HfApi, method, refuse)
     monkeypatch.delenv("HF_TOKEN", raising=False)
+
+
+@pytest.mark.disable_socket
+@pytest.mark.usefixtures("hub_refused")
+def test_push_dry_run_lists_files_and_touches_no_network(cls_job: Path, workspace: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     (cls_job / "README.md").unlink(missing_ok=True)
     result = push_job(cls_job, "someone/tiny-adapter", dry_run=True)
     files = {f["path"]: f["bytes"] for f in result["files"]}
@@ -404,18 +410,11 @@ def test_card_problems_are_reported_and_block_a_push(cls_job: Path, workspace: P
 
 
 @pytest.mark.disable_socket
+@pytest.mark.usefixtures("hub_refused")
 def test_push_merged_dry_run_lists_the_merged_model(cls_job: Path, workspace: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    import huggingface_hub
-
     from finetune.model_card import card_problems
 
-    def refuse(*args: Any, **kwargs: Any) -> None:
-        raise AssertionError("a dry run must not call the Hub")
-
-    for method in ("create_repo", "upload_folder", "create_commit", "whoami"):
-        monkeypatch.setattr(huggingface_hub.HfApi, method, refuse)
-    monkeypatch.delenv("HF_TOKEN", raising=False)
     job = _catalog_job(cls_job, workspace, "merged-job")
     cfg = RunConfig.from_yaml(job / "config.yaml")
     cfg.model.name = str(workspace / "models" / "tiny-bert")  # merge onto the real (tiny) base weights

@@ -9,13 +9,9 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import typing
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +36,7 @@ from assistant.space_runtime import (
     space_banner_lines,
 )
 from finetune.errors import ConfigError, PathError
+from tests.servers import free_port, wait_for_page
 
 ROOT = Path(__file__).resolve().parents[1]
 FAKE_TOKEN = "hf_" + "FakeSecretTokenForTests0123456789abcd"
@@ -128,9 +125,7 @@ def test_cpu_space_takes_the_cpu_torch_wheel_and_cpu_sized_models(workspace: Pat
 
 def test_built_app_starts_and_serves_the_page(workspace: Path, tmp_path: Path) -> None:
     folder = build_space("space")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "TUNEWISE_HOME": str(tmp_path / "home"),
            "TUNEWISE_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONDONTWRITEBYTECODE": "1"}
     where = subprocess.run([sys.executable, "-c", "import assistant, finetune; print(assistant.__file__)"],
@@ -139,15 +134,7 @@ def test_built_app_starts_and_serves_the_page(workspace: Path, tmp_path: Path) -
     log = (tmp_path / "app.log").open("w+", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline, page = time.monotonic() + 120, ""
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
-                    if response.status == 200:
-                        page = response.read().decode("utf-8", errors="replace")
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.5)
+        page = wait_for_page(f"http://127.0.0.1:{port}/", proc, timeout=120)
         log.seek(0)
         assert page, f"the Space app did not serve the page: {log.read()[-3000:]}"
         assert "tunewise" in page

@@ -4,46 +4,25 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port, wait_for_page
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(url: str, proc: subprocess.Popen, timeout: float = 180.0) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"the app did not answer at {url} within {timeout:.0f} s")
-
-
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """``python app.py`` on a free loopback port with its own workspace."""
     home = tmp_path_factory.mktemp("workspace")
-    port = _free_port()
+    port = free_port()
     log = (home / "server.log").open("wb")
     env = {**os.environ, "TUNEWISE_HOME": str(home), "TUNEWISE_OFFLINE": "1", "GRADIO_SERVER_PORT": str(port),
            "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False"}
@@ -51,7 +30,8 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
-        _wait_for(url, proc)
+        if not wait_for_page(url, proc):
+            raise RuntimeError(f"the app did not serve {url} (exit code {proc.poll()}); see {home / 'server.log'}")
         yield {"url": url, "home": home, "log": home / "server.log"}
     finally:
         proc.terminate()
