@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -27,6 +28,19 @@ from finetune.redact import redact
 log = logging.getLogger(__name__)
 JOB_COLUMNS = ["id", "status", "task", "model", "progress", "loss", "created"]
 STREAM_INTERVAL_S = 0.05
+#: Terminal colour codes libraries write into the training log (shown as junk in the page's log box).
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: Held-out curves that are not task metrics (or are on another scale than the task's own).
+NOT_CURVES = {"epoch", "loss", "perplexity"}
+
+
+def eval_curve_rows(evals: list[tuple[int, dict[str, float]]]) -> list[dict[str, Any]]:
+    """The held-out metric curve's points: the task's metrics (accuracy and macro-F1, entity F1, EM/F1,
+    ROUGE, BLEU/chrF); held-out loss only for a task that has no other (chat)."""
+    keys = {k for _, metrics in evals for k in metrics}
+    shown = keys - NOT_CURVES or keys & {"loss"}
+    return [{"step": step, "metric": k, "value": v} for step, metrics in evals for k, v in metrics.items()
+            if k in shown]
 
 
 def parse_roles(text: str) -> dict[str, str]:
@@ -243,15 +257,14 @@ class Handlers:
         if p.reason:
             lines.append(f"reason: {p.reason}")
         losses = pd.DataFrame(p.losses, columns=["step", "loss"]) if p.losses else None
-        eval_rows = [{"step": s, "metric": k, "value": v} for s, m in p.evals for k, v in m.items()
-                     if k in ("accuracy", "macro_f1")]
+        eval_rows = eval_curve_rows(p.evals)
         evals = pd.DataFrame(eval_rows) if eval_rows else None
         log_file = job.path / "train.log"
         tail = ""
         if log_file.exists():
             with log_file.open("rb") as fh:
                 fh.seek(max(0, log_file.stat().st_size - 4000))
-                tail = fh.read().decode("utf-8", errors="replace")
+                tail = ANSI_ESCAPE.sub("", fh.read().decode("utf-8", errors="replace"))
         return "\n\n".join(lines), losses, evals, tail
 
     def job_action(self, action: str, job_id: str | None, session_id: str) -> str:
