@@ -29,7 +29,7 @@ def build_app():  # noqa: ANN201 (gradio is imported lazily)
     # Gradio keeps uploads in its temp dir before we copy them: keep that inside the workspace too.
     os.environ.setdefault("GRADIO_TEMP_DIR", str(workspace_root() / "tmp" / "gradio"))
     from assistant.settings import Settings
-    from assistant.ui import build_ui
+    from assistant.ui.page import build_ui
 
     settings = Settings.from_env()
     quiet_libraries()
@@ -38,7 +38,7 @@ def build_app():  # noqa: ANN201 (gradio is imported lazily)
 
 def launch(host: str | None = None, port: int | None = None, share: bool = False) -> None:
     """Build and serve the app (blocks until interrupted)."""
-    from assistant.ui import CSS
+    from assistant.ui.page import CSS
     from finetune.redact import install_log_redaction
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

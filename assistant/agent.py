@@ -52,7 +52,7 @@ class Assistant:
         if session.id not in self._agents:
             from langchain.agents import create_agent
 
-            from assistant.tools import make_tools
+            from assistant.tools.toolkit import make_tools
 
             self._agents[session.id] = create_agent(self.model, tools=make_tools(self.services, session),
                                                     system_prompt=SYSTEM_PROMPT, checkpointer=self.checkpointer)

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from assistant.settings import Settings
-from finetune.errors import ConfigError
+from catalog.errors import ConfigError
 
 BACKENDS = ("guide", "openai", "azure", "local")
 TIMEOUT_S = 120
@@ -29,7 +29,7 @@ def make_chat_model(settings: Settings) -> Any:
     """
     backend = settings.llm_backend
     if backend == "guide":
-        from assistant.offline_guide import OfflineGuide
+        from assistant.guide.model import OfflineGuide
 
         return OfflineGuide()
     if backend == "openai":

@@ -149,7 +149,7 @@ class LocalChatModel(BaseChatModel):
                 import torch
                 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-                from finetune.model import resolve_model_source
+                from finetune.train.model import resolve_model_source
 
                 source, _ = resolve_model_source(self.model_id)
                 cuda = torch.cuda.is_available()

@@ -8,9 +8,9 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 
-from finetune.config import RunConfig
-from finetune.errors import ConfigError
-from finetune.runner import JobRunner
+from catalog.errors import ConfigError
+from finetune.config.run import RunConfig
+from finetune.jobs.runner import JobRunner
 
 _AFFIRM = re.compile(
     r"\b(yes|yep|yeah|yup|sure|ok(ay)?|confirm(ed)?|go( ahead)?|start( it| training| the fine-?tuning)?|"

@@ -114,7 +114,7 @@ def child(size: str, steps: int, seq_len: int, batch: int, bits: int = 4) -> dic
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig, LlamaConfig
 
     from bench.serve_pair import PeakMemory
-    from finetune.model import keep_cpu_4bit_trainable
+    from finetune.train.model import keep_cpu_4bit_trainable
 
     torch.manual_seed(0)
     hidden, layers, vocab = SIZES[size]

@@ -49,7 +49,7 @@ def child(conversations: int) -> dict[str, Any]:
     from assistant.agent import Assistant
     from assistant.session import Services
     from assistant.settings import Settings
-    from finetune.runner import JobRunner
+    from finetune.jobs.runner import JobRunner
 
     import_s = time.perf_counter() - start
     services = Services(runner=JobRunner(), single_user=True)

@@ -1,4 +1,4 @@
-"""Side by side from one model: memory and speed of ``finetune.serve.ModelPair`` on a CPU-sized Llama.
+"""Side by side from one model: memory and speed of ``finetune.serve.pair.ModelPair`` on a CPU-sized Llama.
 
     .venv/bin/python bench/serve_pair.py [--hidden 512] [--layers 8] [--vocab 32000] [--prompts 8]
                                          [--new-tokens 32] [--threads 1]
@@ -84,8 +84,8 @@ def build_job(home: Path, hidden: int, layers: int, vocab: int) -> Path:
     from peft import LoraConfig, get_peft_model
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from finetune.config import RunConfig
-    from tests.tiny_models import tiny_chat_tokenizer
+    from finetune.config.run import RunConfig
+    from tests.helpers.tiny_models import tiny_chat_tokenizer
 
     torch.manual_seed(0)
     model_dir = home / "models" / "llama"
@@ -156,11 +156,11 @@ def child(case: str, job: Path, n: int, new_tokens: int) -> dict[str, Any]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM  # noqa: F401
 
-    import finetune.recipes  # noqa: F401 - what the pair imports lazily (datasets, ...) is not model memory
+    import finetune.tasks.recipes  # noqa: F401 - what the pair imports lazily (datasets, ...) is not model memory
     from catalog import load_catalog
-    from finetune.config import RunConfig
-    from finetune.model import load_for_inference, quantization_config
-    from finetune.serve import Side, model_pair
+    from finetune.config.run import RunConfig
+    from finetune.serve.pair import Side, model_pair
+    from finetune.train.model import load_for_inference, quantization_config
 
     load_catalog()
     torch.manual_seed(0)
@@ -220,7 +220,7 @@ def timings(job: Path, n: int, new_tokens: int, repeats: int) -> dict[str, float
     """Mixed batch vs two calls, and decode tokens/s with and without the adapter (best of ``repeats``)."""
     import torch
 
-    from finetune.serve import BASE_ADAPTER, model_pair
+    from finetune.serve.pair import BASE_ADAPTER, model_pair
 
     pair = model_pair(job)
     tok, model = pair.tokenizer, pair.model

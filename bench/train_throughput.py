@@ -7,7 +7,7 @@ Both sides train the same model (the packaged all-MiniLM-L6-v2 in 4-bit NF4 + Lo
 the same rows, for the same number of optimizer steps, each in a fresh subprocess:
 
 * **ours**: tunewise's recipe - dynamic padding to the longest row of each batch, length-grouped batches
-  (``finetune.recipes`` + ``train_sampling_strategy="group_by_length"``);
+  (``finetune.tasks.recipes`` + ``train_sampling_strategy="group_by_length"``);
 * **baseline**: what a tutorial does - every row padded to ``max_length``, random batches.
 
 It prints non-padding tokens per second of each and the ratio (ours / baseline), and each side's peak
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def _records(path: str, task: str, limit: int) -> list[dict[str, Any]]:
-    from finetune.data import load_data
+    from finetune.data.facade import load_data
 
     return load_data(path, task=task).records[:limit]
 
@@ -41,9 +41,9 @@ def child(side: str, args: argparse.Namespace) -> dict[str, Any]:
     import torch
     from transformers import Trainer, TrainerCallback, TrainingArguments, default_data_collator, set_seed
 
-    from finetune.config import RunConfig
-    from finetune.model import load_for_training
-    from finetune.recipes import Recipe
+    from finetune.config.run import RunConfig
+    from finetune.tasks.recipes import Recipe
+    from finetune.train.model import load_for_training
 
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1)))
     set_seed(0)

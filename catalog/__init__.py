@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from catalog.errors import ConfigError, ModelError
 from catalog.schema import TASKS, Catalog, ModelEntry, Task
-from finetune.errors import ConfigError, ModelError
 
 __all__ = ["DEFAULT_CATALOG_PATH", "TASKS", "Catalog", "ModelEntry", "Task", "get_model", "load_catalog"]
 

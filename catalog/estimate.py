@@ -70,7 +70,7 @@ ADAMW_BYTES_PER_TRAINABLE = 16
 FULL_EXTRA_BYTES_PER_PARAM = 14
 ACTIVATION_BYTES_PER_TOKEN_HIDDEN = 34
 LOGIT_BYTES_PER_TOKEN_VOCAB = 10
-# CPU / MPS train in float32 with eager kernels (see finetune.model.compute_dtype). Measured with
+# CPU / MPS train in float32 with eager kernels (see finetune.train.model.compute_dtype). Measured with
 # bench/estimate_memory.py on random-init Llama shapes (QLoRA r=16 on all 7 projections): fitted on the
 # 20M and 58M models, within 1 % on the held-out 217M one. See "On a CPU" in the module docstring.
 CPU_ACTIVATION_BYTES_PER_TOKEN_HIDDEN = 294

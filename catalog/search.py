@@ -22,10 +22,10 @@ from pydantic import BaseModel, ConfigDict
 
 from catalog import load_catalog
 from catalog.availability import Availability, availability
+from catalog.errors import ConfigError
 from catalog.estimate import MemoryEstimate, Method, estimate_training_memory, fits, memory_budget_gb
 from catalog.hardware import Hardware, detect_hardware
 from catalog.schema import TASKS, Catalog, ModelEntry
-from finetune.errors import ConfigError
 
 NATIVE_CLASS = {
     "text-classification": "encoder",

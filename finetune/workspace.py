@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from finetune.errors import PathError
+from catalog.errors import PathError
 
 #: The bundled example datasets, readable (never written) by every session.
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"

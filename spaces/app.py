@@ -8,7 +8,7 @@ and the workspace must point at persistent storage before anything opens the job
 
 from __future__ import annotations
 
-from assistant.space_runtime import configure_space
+from assistant.space.runtime import configure_space
 
 RUNTIME = configure_space()
 

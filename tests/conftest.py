@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from finetune.runner import JobRunner
+from finetune.jobs.runner import JobRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_CSV = ROOT / "examples" / "support_tickets.csv"
@@ -112,8 +112,8 @@ def runner(workspace: Path) -> Iterator[JobRunner]:
 
 def stop_all_jobs(job_runner: JobRunner) -> None:
     """Cancel every active job of a runner, wait for the processes to end, and drop grace timers."""
-    from finetune.errors import JobError
-    from finetune.jobs import ACTIVE
+    from catalog.errors import JobError
+    from finetune.jobs.store import ACTIVE
 
     for _ in range(3):
         active = [j for j in job_runner.list() if j.status in ACTIVE]

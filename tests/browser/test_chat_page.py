@@ -92,7 +92,7 @@ def test_full_offline_journey(page: object, app_server: dict) -> None:
     page.locator("#tw-ab-result").get_by_text("was the tuned model").wait_for(timeout=60_000)  # type: ignore[attr-defined]
     assert "1 votes" in page.locator("#tw-ab-result").inner_text()  # type: ignore[attr-defined]
     shoot(page, "compare")
-    from finetune.ab import VoteStore
+    from finetune.serve.ab import VoteStore
 
     job_id = next(p.name for p in (app_server["home"] / "jobs").iterdir())
     assert VoteStore(app_server["home"] / "tunewise.db").tally(job_id).ties == 1

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from finetune.config import RunConfig
-from finetune.jobs import ACTIVE, Job, JobStore
-from finetune.runner import JobRunner
-from tests.job_helpers import kill_running_jobs
-from tests.tiny_models import tiny_bert
+from finetune.config.run import RunConfig
+from finetune.jobs.runner import JobRunner
+from finetune.jobs.store import ACTIVE, Job, JobStore
+from tests.helpers.job_helpers import kill_running_jobs
+from tests.helpers.tiny_models import tiny_bert
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOKS = Path(__file__).resolve().parent / "hooks"
@@ -31,8 +31,8 @@ JOB_TIMEOUT_S = 180.0
 #: Starts a runner in a process of its own, submits the jobs of the given configs and idles: the app.
 APP_SCRIPT = """
 import sys, time
-from finetune.config import RunConfig
-from finetune.runner import JobRunner
+from finetune.config.run import RunConfig
+from finetune.jobs.runner import JobRunner
 runner = JobRunner(max_running=1)
 for path in sys.argv[1:]:
     print(runner.submit(RunConfig.from_yaml(path)).id, flush=True)

@@ -1,6 +1,6 @@
 """The app (the process holding a ``JobRunner``) dies with ``kill -9`` while its jobs run or wait.
 
-``tests/test_jobs_faults.py`` covers a restarted runner adopting a trainer that is still alive, and one
+``tests/integration/test_jobs_faults.py`` covers a restarted runner adopting a trainer that is still alive, and one
 finding app and trainer both dead. Here: the trainer finishes while no app is alive at all; a queued job
 waits behind the orphan; and two restarted apps (separate processes) race to adopt the same orphan. In
 every case no finished job is lost, no job runs twice and nothing stays "running".
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from finetune.events import read_events
-from finetune.jobs import JobStore, pid_alive
-from finetune.runner import JobRunner
+from finetune.jobs.runner import JobRunner
+from finetune.jobs.store import JobStore, pid_alive
+from finetune.train.events import read_events
 from tests.reliability.conftest import (
     JOB_TIMEOUT_S,
     ROOT,
@@ -36,7 +36,7 @@ from tests.reliability.conftest import (
 #: A restarted app: a runner that reconciles the store and waits for the given jobs, then prints them.
 RESTARTED_APP = """
 import json, sys
-from finetune.runner import JobRunner
+from finetune.jobs.runner import JobRunner
 runner = JobRunner(max_running=1)
 print(json.dumps([runner.wait(i, timeout=float(sys.argv[1])).__dict__ for i in sys.argv[2:]]), flush=True)
 """

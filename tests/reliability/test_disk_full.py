@@ -1,13 +1,13 @@
 """The whole workspace (job folders *and* the SQLite store) on a small tmpfs that fills up mid-job.
 
-``tests/test_jobs_faults.py`` fills a tmpfs that holds one job folder. Here ``TUNEWISE_HOME`` itself is the
+``tests/integration/test_jobs_faults.py`` fills a tmpfs that holds one job folder. Here ``TUNEWISE_HOME`` itself is the
 tmpfs: a finished job is on it, then a second job's disk fills while it writes a checkpoint (the fault hook
 pauses the trainer just before the write, the test fills the drive, the trainer continues). The trainer
 dies on ENOSPC; while the drive is full the store stays readable (a restarted runner lists every job, a new
 job is refused with "The disk is full"), the earlier job and the checkpoint before the fault are intact;
 once space is freed the job is recorded ``failed`` with "The disk is full" (decided while it was full), and
 ``resume`` finishes it. Skipped where a tmpfs cannot be mounted (needs root); there, see
-``test_failure_reasons_for_real_memory_and_disk_errors`` in ``tests/test_jobs_faults.py`` (``/dev/full``).
+``test_failure_reasons_for_real_memory_and_disk_errors`` in ``tests/integration/test_jobs_faults.py`` (``/dev/full``).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from finetune.errors import JobError
-from finetune.events import read_events
-from finetune.jobs import JobStore, checkpoint_complete, last_checkpoint_step, pid_alive
-from finetune.runner import JobRunner
-from tests.job_helpers import kill_running_jobs
+from catalog.errors import JobError
+from finetune.jobs.runner import JobRunner
+from finetune.jobs.store import JobStore, checkpoint_complete, last_checkpoint_step, pid_alive
+from finetune.train.events import read_events
+from tests.helpers.job_helpers import kill_running_jobs
 from tests.reliability.conftest import (
     JOB_TIMEOUT_S,
     adapter_state,

@@ -1,6 +1,6 @@
 """``kill -9`` of a real training process at exact points of its saves, then ``resume``.
 
-``tests/test_jobs_faults.py`` kills a trainer at a random moment after a checkpoint and plants a torn
+``tests/integration/test_jobs_faults.py`` kills a trainer at a random moment after a checkpoint and plants a torn
 checkpoint by hand. Here the kill lands, every time, inside the writes themselves (the fault hook stops
 the process just before the chosen write or rename, then the test sends SIGKILL):
 
@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from finetune.events import read_events
-from finetune.jobs import Job, checkpoint_complete, last_checkpoint_step
-from finetune.runner import JobRunner
+from finetune.jobs.runner import JobRunner
+from finetune.jobs.store import Job, checkpoint_complete, last_checkpoint_step
+from finetune.train.events import read_events
 from tests.reliability.conftest import (
     JOB_TIMEOUT_S,
     adapter_state,

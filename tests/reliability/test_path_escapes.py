@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main as tunewise
+from assistant.cli.main import main as tunewise
 from assistant.session import Services
-from finetune.jobs import JobStore
-from finetune.runner import JobRunner
+from finetune.jobs.runner import JobRunner
+from finetune.jobs.store import JobStore
 from tests.reliability.conftest import JOB_TIMEOUT_S, log_text, tiny_config, tree_text
 
 REFUSALS = ("outside the workspace", "NUL", "not found", "was not found", "is not a", "outside the upload folder",
@@ -55,7 +55,7 @@ def refused(text: str, secret: str) -> bool:
 
 def test_agent_tools_refuse_every_escape_with_a_reason(
         escapes: dict[str, str], sentinel: tuple[Path, str], tiny_data: Path, workspace: Path) -> None:
-    from assistant.tools import make_tools
+    from assistant.tools.toolkit import make_tools
 
     runner = JobRunner()
     services = Services(runner=runner)
@@ -132,7 +132,7 @@ def test_escapes_in_flags_and_config_files_are_refused_before_a_job_is_queued(
         make_runner: Callable[..., JobRunner], capsys: pytest.CaptureFixture[str]) -> None:
     """``--data`` / ``--model`` / ``data.path`` escapes are refused by the CLI with the path named (exit 2),
     and a config that reaches the runner anyway fails its job at once in the training process."""
-    from finetune.config import RunConfig
+    from finetune.config.run import RunConfig
 
     model = str(workspace / "models" / "tiny-bert")
     attempts: list[list[str]] = []
@@ -169,7 +169,7 @@ def test_upload_handler_copies_only_plain_uploaded_files(
         sentinel: tuple[Path, str], workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from assistant.agent import Assistant
     from assistant.settings import Settings
-    from assistant.ui_handlers import Handlers
+    from assistant.ui.handlers import Handlers
 
     uploads = tmp_path / "gradio-uploads"
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(uploads))

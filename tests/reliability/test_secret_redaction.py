@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main as tunewise
-from finetune.jobs import JobStore
+from assistant.cli.main import main as tunewise
+from finetune.jobs.store import JobStore
 from finetune.redact import MASK
 from tests.reliability.conftest import ROOT, log_text, tiny_config, tree_text, wait_stopped
 
@@ -63,7 +63,7 @@ def test_secrets_stay_out_of_jobs_logs_cli_output_and_the_transcript(
         outputs.append(capsys.readouterr())
     # and as real processes, so stderr carries the logging output of a fresh interpreter
     for command in (["compare", done.id, "--json"], ["jobs", "show", done.id, "--json"]):
-        proc = subprocess.run([sys.executable, "-m", "assistant.cli", "-v", *command], capture_output=True, text=True,
+        proc = subprocess.run([sys.executable, "-m", "assistant.cli.main", "-v", *command], capture_output=True, text=True,
                               cwd=ROOT, env=os.environ.copy(), timeout=300)
         assert proc.returncode == 0, proc.stderr[-2000:]
         outputs.append(proc)  # type: ignore[arg-type]
@@ -84,8 +84,8 @@ def test_a_secret_pasted_into_chat_is_masked_everywhere(secrets: dict[str, str],
     from assistant.agent import Assistant
     from assistant.session import Services
     from assistant.settings import Settings
-    from assistant.ui_handlers import Handlers
-    from finetune.runner import JobRunner
+    from assistant.ui.handlers import Handlers
+    from finetune.jobs.runner import JobRunner
 
     caplog.set_level(logging.DEBUG)
     shaped = "sk-proj-" + uuid.uuid4().hex + uuid.uuid4().hex

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.session import Services, Session
-from assistant.tools import make_tools
-from finetune.config import RunConfig
-from finetune.errors import ConfigError
-from finetune.runner import JobRunner
+from assistant.tools.toolkit import make_tools
+from catalog.errors import ConfigError
+from finetune.config.run import RunConfig
+from finetune.jobs.runner import JobRunner
 
 FUZZ = settings(max_examples=int(os.environ.get("TUNEWISE_FUZZ_EXAMPLES", "100")), deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

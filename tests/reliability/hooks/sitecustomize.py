@@ -20,7 +20,7 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND
 
 def _is_trainer() -> bool:
     argv0 = (getattr(sys, "argv", None) or [""])[0]
-    return argv0.replace("\\", "/").endswith("finetune/train.py")
+    return argv0.replace("\\", "/").endswith(("finetune/train/__main__.py", "finetune/train/main.py"))
 
 
 def _writes(mode: object, flags: object) -> bool:

@@ -1,0 +1,252 @@
+"""Signals the advisor reads from a free-text task description.
+
+Everything here is plain regular expressions over the lower-cased description: no model is loaded, so
+:func:`read_signals` is fast and deterministic. Patterns carry weights; a match preceded closely by a
+negation ("we do *not* need citations") is dropped. The pattern tables themselves live in
+``assistant/advisor_patterns.py``. The advisor (``assistant/advisor.py``) turns the signals into a
+decision with reasons; this module only detects and quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.advisor.patterns import (
+    CUE_PATTERNS,
+    LANGUAGE_CODES,
+    LOW_RESOURCE,
+    NEGATION,
+    NO_LABELS,
+    TASK_PATTERNS,
+)
+from catalog.schema import TASKS
+
+# Re-exported: the advisor and older callers import these tables from here.
+__all__ = ["CUE_PATTERNS", "LOW_RESOURCE", "TASK_PATTERNS", "Quote", "TextSignals", "read_signals", "score_tasks"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Quantities ("700 labelled tickets", "3,000 tickets a week", "a few examples").
+_WORD_QUANTITIES = {
+    "hundreds of thousands": 300_000, "tens of thousands": 30_000, "a few thousand": 3_000,
+    "several thousand": 4_000, "a few hundred": 300, "several hundred": 400, "a couple of hundred": 200,
+    "a couple hundred": 200, "thousands": 3_000, "hundreds": 300, "millions": 2_000_000, "a million": 1_000_000,
+    "a thousand": 1_000, "a hundred": 100, "dozens": 36, "a dozen": 12, "a handful": 5, "a few": 3,
+    "a couple": 2, "several": 5, "handful": 5, "lots": 5_000, "plenty": 5_000, "a lot": 5_000, "years' worth": 5_000,
+    "ten": 10, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "eighty": 80, "two": 2,
+    "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "twelve": 12, "fifteen": 15,
+}
+_NUMBER = re.compile(
+    r"(?<![\w$€£.])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(?P<mult>k|m|mn|thousand|million|billion))?\b(?!%)"
+    r"|\b(?P<words>" + "|".join(re.escape(w) for w in sorted(_WORD_QUANTITIES, key=len, reverse=True)) + r")\b"
+)
+_MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "billion": 1e9}
+_NOUN = (
+    r"(?:examples?|samples?|records?|rows?|tickets?|e-?mails?|messages?|reviews?|documents?|docs|articles?|"
+    r"reports?|notes|transcripts?|calls?|conversations?|chats?|dialogues?|sentences?|pairs?|quer(?:y|ies)|"
+    r"questions?|requests?|posts?|comments?|tweets?|texts?|items?|cases?|claims?|invoices?|contracts?|forms?|"
+    r"letters?|descriptions?|summaries|translations?|replies|responses?|complaints?|pages?|pdfs?|files?|entries|"
+    r"logs?|listings?|abstracts?|papers?|segments?|utterances?|annotations?|data ?points?|instances?|headlines?|"
+    r"orders?|applications?|resumes?|cvs?|interactions?|submissions?|receipts?|triples|triplets|stories|ones|"
+    r"times|(?!(?:seconds|minutes|hours|days|weeks|months|years|languages|percent|dollars|euros|pounds|"
+    r"employees|people|persons|staff|members|engineers|colleagues|users|customers|visitors|patients|clients|"
+    r"tables|columns|steps|levels|categories|classes|labels|intents|teams|departments|queues|buckets|topics|"
+    r"types|tags|kinds|codes|changes|needs|uses|this|is|was|has|does|always|perhaps|thus)\b)[a-z]{2,}[^s\W]s)\b"
+)
+_NOUN_GAP = r"(?!(?:a|an|per|each|every|and|or|with|in|of|from|to|that|which|we|for|by|on)\b)[\w'&/-]+"
+_DATA_NOUN = re.compile(rf"^(?:\s+of)?(?:[\s-]+{_NOUN_GAP}){{0,3}}?[\s-]+(?:of\s+)?(?P<noun>{_NOUN})")
+_NOUN_EXTEND = re.compile(rf"^(?:[\s/-]+{_NOUN_GAP}){{0,2}}?[\s/-]+(?P<noun>{_NOUN})")
+_DOC_NOUN = re.compile(r"^(?:documents?|docs|pages?|pdfs?|files?|articles?|contracts?|reports?|manuals?|"
+                       r"polic(?:y|ies)|papers?)$")
+_LABEL_NOUN = re.compile(
+    r"^(?:\s+[\w'-]+){0,2}?\s+(?:categories|classes|labels|intents|teams|departments|queues|buckets|topics|"
+    r"types|tags|entity types|kinds|levels|codes)\b"
+)
+_RATE = re.compile(
+    r"\b(?:a|an|per|each|every)\s+(?P<unit>second|minute|hour|day|week|month|year|quarter)\b|"
+    r"\b(?P<adv>hourly|daily|weekly|monthly|yearly|annually)\b|/(?P<slash>day|week|month)\b"
+)
+_PER_DAY = {"second": 86_400, "minute": 1_440, "hour": 24, "hourly": 24, "day": 1, "daily": 1, "week": 1 / 7,
+            "weekly": 1 / 7, "month": 1 / 30, "monthly": 1 / 30, "year": 1 / 365, "yearly": 1 / 365,
+            "annually": 1 / 365, "quarter": 1 / 91}
+_LABELLED_CUE = re.compile(
+    r"\b(?:labell?ed|annotated|tagged|hand[- ]labell?ed|categori[sz]ed|classified|gold|ground[- ]truth|training|"
+    r"examples?|pairs|with (?:their|the|its|a|an|human|reference|correct|expert|known|agent|matching|"
+    r"corresponding)\b|already (?:sorted|routed|labell?ed|tagged|classified|translated|summari[sz]ed)|"
+    r"resolved by|human[- ](?:written|translated|labell?ed)|reference (?:summaries|translations)|"
+    r"marked (?:as|with)|sorted (?:into|by)|routed by|and their|to (?:learn|train) (?:from|on)|"
+    r"(?:moderator|human|expert|agent|reviewer|analyst|editor)s?'? (?:decisions|labels|judge?ments|ratings)|"
+    r"(?:written|wrote|created|produced|made|checked|reviewed|curated|translated|authored) by|paired with|treebank|"
+    r"(?:fine-?tune|train)\w* (?:\w+ ){0,3}on|with (?:\w+ ){0,2}(?:categories|labels|tags|classes|ratings|outcomes)|"
+    r"matched with|(?:have|has) written|(?:past|previous|historical|existing|archived) (?:\w+ )?(?:replies|"
+    r"responses|descriptions|summaries|translations|answers|letters|emails|posts|articles|impressions))"
+)
+_TRAFFIC_VERB = re.compile(r"\b(?:get|gets|receive|receives|handle|handles|process|processes|see|serve|field|"
+                           r"answer|come in|arrive|incoming)\b")
+_PER_LABEL = re.compile(r"^[^.;]{0,30}\b(?:per|for each|of each|in each)\s+(?:class|category|label|intent|team|type)")
+
+
+@dataclass
+class Quote:
+    """A detected cue and the user's own words that triggered it."""
+
+    kind: str
+    text: str
+    value: float | None = None
+
+
+@dataclass
+class TextSignals:
+    """Everything :func:`read_signals` found in a description."""
+
+    task_scores: dict[str, float]
+    cues: dict[str, Quote] = field(default_factory=dict)
+    labelled: Quote | None = None
+    corpus: Quote | None = None
+    traffic: Quote | None = None
+    label_count: int | None = None
+    label_list: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+
+
+def _negated(low: str, start: int) -> bool:
+    """Whether a negation word closely precedes position ``start`` in the same clause."""
+    window = re.split(r"[.;!?]|\bbut\b", low[max(0, start - 40):start])[-1]
+    return bool(NEGATION.search(window))
+
+
+def _first(pattern: str, low: str, text: str, negatable: bool = True) -> str | None:
+    """The first non-negated match of ``pattern``, quoted from the original text."""
+    for m in re.finditer(pattern, low):
+        if not (negatable and _negated(low, m.start())):
+            return text[m.start():m.end()].strip()
+    return None
+
+
+def score_tasks(low: str) -> dict[str, float]:
+    """Weighted task scores of a lower-cased description (each pattern counts once).
+
+    Args:
+        low: The description, lower-cased.
+    """
+    scores: dict[str, float] = {}
+    for task in TASKS:
+        total = 0.0
+        for pattern, weight in TASK_PATTERNS[task]:
+            if any(not _negated(low, m.start()) for m in re.finditer(pattern, low)):
+                total += weight
+        scores[task] = round(total, 2)
+    return scores
+
+
+def _quantity_value(m: re.Match[str]) -> float:
+    if m.group("words"):
+        return float(_WORD_QUANTITIES[m.group("words")])
+    value = float(m.group("num").replace(",", ""))
+    return value * _MULT.get((m.group("mult") or "").lower(), 1.0)
+
+
+def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
+    """Fill labelled / corpus / traffic / label-count quantities from numbers in the text."""
+    for m in _NUMBER.finditer(low):
+        value = _quantity_value(m)
+        after = re.split(r"[.;!?](?:\s|$)|\n", low[m.end():m.end() + 90])[0]
+        if not _DATA_NOUN.match(after) and _LABEL_NOUN.match(after) and 1 < value <= 1000:
+            sig.label_count = int(value)
+    for m in _NUMBER.finditer(low):
+        value = _quantity_value(m)
+        after = re.split(r"[.;!?](?:\s|$)|\n", low[m.end():m.end() + 90])[0]
+        before = re.split(r"[.;!?](?:\s|$)|\n", low[max(0, m.start() - 50):m.start()])[-1]
+        noun_m = _DATA_NOUN.match(after)
+        if not noun_m:
+            continue
+        noun, noun_stop = noun_m.group("noun"), noun_m.end()
+        while extend := _NOUN_EXTEND.match(after[noun_stop:]):
+            noun, noun_stop = extend.group("noun"), noun_stop + extend.end()
+        noun_end = m.end() + noun_stop
+        tail = after[noun_stop:]
+        quote = text[m.start():noun_end].strip()
+        rate_after = _RATE.search(tail[:40])
+        # "every day we get 500 ...": a rate before the number counts only when it is clearly one
+        rate_before = re.search(r"\b(?:every|each|per)\s+(?:second|minute|hour|day|week|month|year)\b|"
+                                r"\b(?:hourly|daily|weekly|monthly)\b", before.split(",")[-1][-25:])
+        found = rate_after or rate_before
+        rate = _RATE.search(found.group(0)) if found else None
+        if rate is not None:
+            if rate_after:
+                quote = text[m.start():noun_end + rate_after.end()].strip()
+            per_day = value * _PER_DAY[rate.group("unit") or rate.group("adv") or rate.group("slash")]
+            if sig.traffic is None or per_day > (sig.traffic.value or 0):
+                sig.traffic = Quote("traffic", quote, per_day)
+            continue
+        context = before[-30:] + " " + after
+        labelled = bool(_LABELLED_CUE.search(context)) or noun.startswith(
+            ("example", "sample", "pair", "annotation", "triple"))
+        if labelled and not re.search(r"\b(?:un|not |aren'?t )labell?ed\b", context):
+            if _PER_LABEL.match(tail) and sig.label_count:
+                value *= sig.label_count
+            if sig.labelled is None or value > (sig.labelled.value or 0):
+                sig.labelled = Quote("labelled", quote, value)
+        elif _TRAFFIC_VERB.search(before) and value >= 1000 and sig.traffic is None:
+            sig.traffic = Quote("traffic", quote, None)
+        elif _DOC_NOUN.match(noun) and (sig.corpus is None or value > (sig.corpus.value or 0)):
+            sig.corpus = Quote("corpus", quote, value)
+
+
+_LIST_TRIGGER = (r"(?:\b(?:into|to|as|between|among|categories|labels|classes|teams|queues|buckets|intents|like|"
+                 r"such as|either|extract|redact|find|detect|pull out|including|e\.g\.)\b:?|:|\()")
+_WORD = (r"(?!(?:and|or|but|we|that|which|with|so|for|because|to|in|of|from|at|on|by|per|into|about|before|"
+         r"after|when|if|are|is|was|be|it|them|they|this|these|those)\b)[\w'/&-]+")
+_ITEM = rf"{_WORD}(?: {_WORD}){{0,2}}"
+_LIST = re.compile(_LIST_TRIGGER + rf"\s*((?:{_ITEM}, )*{_ITEM},? (?:and|or) {_ITEM}|(?:{_ITEM}, )+{_ITEM})")
+_ITEM_STOP = {"the", "a", "an", "our", "their", "its"}
+_TRAILING_NOUN = re.compile(r"\s+(?:teams?|categories|labels|classes|queues|departments|buckets|intents|issues)$")
+
+
+def _read_label_list(low: str, text: str, sig: TextSignals) -> None:
+    """Detect an enumerated label / entity set such as "billing, refunds, delivery and account"."""
+    for m in _LIST.finditer(low):
+        body = text[m.start(1):m.end(1)]
+        if "," not in body and not re.search(r"\b(?:into|as|either|between)\b", low[m.start():m.start(1)]):
+            continue
+        parts = re.split(r",\s*(?:and |or )?|\s+(?:and|or)\s+", body)
+        items = []
+        for part in parts:
+            words = [w.strip("'\"") for w in part.strip().split() if w.lower() not in _ITEM_STOP]
+            item = _TRAILING_NOUN.sub("", " ".join(words))
+            if item and len(item) <= 30:
+                items.append(item)
+        if len(items) >= 2 and len(items) > len(sig.label_list):
+            sig.label_list = items
+    if sig.label_list and not sig.label_count:
+        sig.label_count = len(sig.label_list)
+
+
+def read_signals(description: str) -> TextSignals:
+    """Read every task and decision cue from a task description.
+
+    Args:
+        description: The user's own words about their task.
+
+    Returns:
+        The detected signals, each decision cue with the user's words that triggered it.
+    """
+    text = re.sub(r"[\u2018\u2019]", "'", description or "")
+    text = re.sub(r"[\u2013\u2014]", "-", text)
+    # lower-case character by character so positions in `low` stay valid in `text` (quotes come from `text`)
+    low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    sig = TextSignals(task_scores=score_tasks(low))
+    for kind, (pattern, negatable) in CUE_PATTERNS.items():
+        quote = _first(pattern, low, text, negatable)
+        if quote:
+            sig.cues[kind] = Quote(kind, quote)
+    _read_label_list(low, text, sig)
+    _read_quantities(low, text, sig)
+    no_labels = NO_LABELS.search(low)
+    if no_labels and sig.labelled is None:
+        sig.labelled = Quote("labelled", text[no_labels.start():no_labels.end()].strip(), 0.0)
+    for name, code in LANGUAGE_CODES.items():
+        if re.search(rf"\b{name}\b", low) and code not in sig.languages:
+            sig.languages.append(code)
+    return sig

@@ -1,0 +1,353 @@
+"""What the agent's tools do. Each function takes the shared services, the session and validated
+arguments, calls plain ``catalog`` / ``finetune`` functions and returns ``(text, artifact)``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from assistant.session import Services, Session
+from assistant.tools.plan_checks import (
+    check_available,
+    check_model_for,
+    check_session_limits,
+    fit_to_machine,
+    model_shape,
+)
+from assistant.tools.toolkit import (
+    AssessTaskArgs,
+    CompareArgs,
+    EstimateArgs,
+    InspectDatasetArgs,
+    JobArgs,
+    Result,
+    SearchCatalogArgs,
+    StartFinetuneArgs,
+    plan_config,
+)
+from catalog.errors import DataError, JobError
+
+EVIDENCE_ROWS = 300  # held-out rows scored for advice: enough for +-6 points at 95 %, a few seconds on a CPU
+MIN_PROBE_ROWS = 40  # below this a 10 % slice has too few examples per label to mean anything
+
+HEAD_TASKS = ("text-classification", "token-classification", "question-answering")
+PADDING_FACTOR = 1.5  # padded batch length / mean example length with length-grouped batches
+
+TINY_NOTE = ("This job used a model outside the catalog (such as a tiny test model): its outputs show the "
+             "plumbing, not real quality.")
+
+
+def assess_task(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Advise fine-tune vs prompt vs RAG; with a dataset, measure the base model on it first."""
+    from assistant.advisor.advise import advise
+    from catalog.hardware import detect_hardware
+
+    args = AssessTaskArgs(**kwargs)
+    profile = evidence = None
+    if args.dataset:
+        profile, evidence = dataset_evidence(args.dataset)
+    advice = advise(args.description, dataset_profile=profile, hardware=detect_hardware(), evidence=evidence)
+    session.last_task = advice.task
+    artifact = advice.model_dump(mode="json")
+    return advice.to_markdown(), artifact
+
+
+def dataset_evidence(path: str) -> tuple[Any, Any]:
+    """Profile a dataset of any task; for classification also score the zero-shot base on its held-out
+    rows and run a learning-curve probe (10/25/50 % of the training rows, extrapolated to all of them).
+
+    Generative tasks get a profile only: measuring a base model by prompting needs a real generative
+    model, and none ships offline (the packaged model is an encoder).
+    """
+    from assistant.advisor.advise import DatasetProfile, Evidence
+    from catalog import load_catalog
+    from catalog.availability import resolve_model_path
+    from finetune.data.facade import inspect_data, load_classification
+    from finetune.tasks.metrics import classification_metrics, learning_curve_probe, zero_shot_predict
+    from finetune.workspace import confine
+
+    report = inspect_data(confine(path))
+    if not report.ok:
+        raise DataError(f"{path} has problems to fix before I can measure anything:\n"
+                        + "\n".join(f"- {p}" for p in report.problems[:10]))
+    if report.task != "text-classification":
+        profile = DatasetProfile(rows=report.rows, task=report.task, avg_tokens=report.lengths.get("mean"))
+        return profile, None
+    data = load_classification(confine(path))
+    profile = DatasetProfile(rows=report.rows, task="text-classification", labels=report.labels,
+                             avg_tokens=report.lengths.get("mean"))
+    encoder = resolve_model_path(next(m for m in load_catalog().models if m.packaged))
+    texts, refs = data.eval_texts[:EVIDENCE_ROWS], data.eval_labels[:EVIDENCE_ROWS]
+    preds = zero_shot_predict(encoder, texts, data.labels)
+    score = classification_metrics(refs, [p for p, _ in preds])["accuracy"]
+    probe_scores = projected = None
+    if len(data.train_texts) >= MIN_PROBE_ROWS:
+        curve = learning_curve_probe(encoder, data.train_texts, data.train_labels, texts, refs)
+        probe_scores = {f"{p['fraction']:g}": p["accuracy"] for p in curve["points"]}
+        projected = curve["projected_accuracy"]
+    return profile, Evidence(metric="accuracy", base_score=round(score, 4), probe_scores=probe_scores,
+                             projected_score=projected, held_out_rows=len(texts))
+
+
+def search_catalog(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Rank catalog models for a task on this machine's hardware."""
+    from catalog.hardware import detect_hardware
+    from catalog.search import search_models
+
+    args = SearchCatalogArgs(**kwargs)
+    task = args.task or session.last_task
+    hits = search_models(task=task, language=args.language, license=None if args.license == "any" else "permissive",
+                         max_params=int(args.max_params_millions * 1e6) if args.max_params_millions else None,
+                         hardware=detect_hardware(), limit=args.limit)
+    rows = [{"id": h.entry.id, "params_m": round(h.entry.params / 1e6, 1), "license": h.entry.license,
+             "fits": h.fits, "available": h.available, "reason": h.reason} for h in hits]
+    if not rows:
+        return "No catalog model matches those filters; relax the licence or size limit.", {"models": []}
+    lines = [f"- **{r['id']}** ({r['params_m']}M params, {r['license']}, {r['available']}"
+             f"{'' if r['fits'] else ', does not fit here'}): {r['reason']}" for r in rows]
+    return f"Models for {task or 'any task'}:\n" + "\n".join(lines), {"task": task, "models": rows}
+
+
+def inspect_dataset(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Validate a dataset of any task: format, task, column roles, labels, lengths and every problem."""
+    from finetune.data.facade import inspect_data
+    from finetune.workspace import confine
+
+    args = InspectDatasetArgs(**kwargs)
+    report = inspect_data(confine(args.path), task=args.task, columns=args.columns or None)
+    if args.path not in session.datasets:
+        session.datasets.append(args.path)
+    if report.task:
+        session.last_task = session.last_task or report.task
+    artifact = {"path": args.path, **report.to_dict()}
+    head = f"`{args.path}` is ready for training." if report.ok else f"`{args.path}` has problems to fix first."
+    return head + "\n" + report.to_markdown(), artifact
+
+
+def estimate_resources(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Estimate memory and time for training a catalog model here (the tool; it needs no session)."""
+    return estimate_for(EstimateArgs(**kwargs))
+
+
+def estimate_for(args: EstimateArgs) -> Result:
+    """Memory and time for ``args`` on this machine, as ``(text, estimate)`` (the tool and the Catalog tab)."""
+    est = _estimate(args.model_id, args.seq_len, args.batch_size, args.method, examples=1000, epochs=3)
+    text = (f"{args.method.upper()} on {args.model_id}: about {est['memory_gb']:.1f} GB peak "
+            f"({'fits' if est['fits'] else 'does NOT fit'} on {est['hardware']}); ~{est['time']} "
+            "for 1,000 examples x 3 epochs.")
+    return text, est
+
+
+
+
+def folder_params(folder: str) -> int:
+    """Parameters of the model in ``folder``, counted on the meta device (no weights are read)."""
+    import torch
+    from transformers import AutoConfig, AutoModel
+
+    config = AutoConfig.from_pretrained(folder)
+    with torch.device("meta"):
+        model = AutoModel.from_config(config)
+    return sum(p.numel() for p in model.parameters())
+
+
+def _estimate(model_id: str, seq_len: int, batch: int, method: str, *, examples: int, epochs: float,
+              avg_tokens: float | None = None, checkpointing: bool = False) -> dict:
+    """Memory at ``seq_len`` (the worst batch) and time at the tokens training will really see: with
+    dynamic padding a batch is padded to its longest example, about 1.5x the mean when lengths are
+    grouped, and never past ``seq_len``; without a dataset, half of ``seq_len`` is assumed."""
+    from catalog import get_model, load_catalog
+    from catalog.estimate import estimate_training_memory, estimate_training_time, fits
+    from catalog.hardware import detect_hardware
+    from finetune.train.model import resolve_model_source
+
+    hw = detect_hardware()
+    entry = load_catalog().get(model_id)
+    if entry is None:
+        source, _ = resolve_model_source(model_id)
+        if source == model_id:
+            get_model(model_id)  # not a model folder either: raises, naming the closest catalog ids
+        params = folder_params(source)
+        mem = estimate_training_memory(params, method=method, seq_len=seq_len, batch_size=batch,  # type: ignore[arg-type]
+                                       gradient_checkpointing=checkpointing,
+                                       device="cuda" if hw.device == "cuda" else "cpu")
+        per_example = min(seq_len, PADDING_FACTOR * avg_tokens) if avg_tokens else seq_len * 0.5
+        took = estimate_training_time(params, int(examples * per_example * epochs), method=method,  # type: ignore[arg-type]
+                                      hardware=hw, gradient_checkpointing=checkpointing)
+        return {"model_id": model_id, "memory_gb": round(mem.total_gb, 2), "fits": fits(mem, hw),
+                "breakdown": mem.breakdown, "seconds": round(took.seconds, 1), "time": took.describe(),
+                "hardware": hw.describe(), "params": params}
+    mem = estimate_training_memory(entry.params, method=method, seq_len=seq_len, batch_size=batch,  # type: ignore[arg-type]
+                                   gradient_checkpointing=checkpointing, device="cuda" if hw.device == "cuda" else "cpu",
+                                   **model_shape(entry))
+    per_example = min(seq_len, PADDING_FACTOR * avg_tokens) if avg_tokens else seq_len * 0.5
+    # An encoder's input embedding is a table lookup: it holds parameters but does no matmul per token.
+    lookup = (entry.vocab_size or 0) * (entry.hidden_size or 0) if entry.model_type_class == "encoder" else 0
+    took = estimate_training_time(max(entry.params - lookup, entry.params // 4), int(examples * per_example * epochs),
+                                  method=method, hardware=hw, gradient_checkpointing=checkpointing)  # type: ignore[arg-type]
+    return {"model_id": entry.id, "memory_gb": round(mem.total_gb, 2), "fits": fits(mem, hw),
+            "breakdown": mem.breakdown, "seconds": round(took.seconds, 1), "time": took.describe(),
+            "hardware": hw.describe()}
+
+
+def start_finetune(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Start the plan the user confirmed; otherwise record it and ask for confirmation."""
+    from finetune.data.facade import inspect_data
+    from finetune.workspace import confine
+
+    args = StartFinetuneArgs(**kwargs)
+    cfg = plan_config(args)
+    entry = check_model_for(cfg.model.name, cfg.task)
+    report = inspect_data(confine(cfg.data.path), task=cfg.task, columns=cfg.data.columns or None,
+                          max_length=cfg.data.max_length)
+    if not report.ok:
+        raise DataError("The dataset has problems to fix first: " + "; ".join(report.errors[:10]))
+    held = report.splits.get("test", 0) + report.splits.get("validation", 0)
+    held = held or round(report.rows * cfg.data.eval_fraction)
+    train_rows = report.rows - held
+    adjusted: list[str] = []
+    if entry is not None:
+        cfg, adjusted = fit_to_machine(cfg, entry)
+    est = _estimate(cfg.model.name, cfg.data.max_length or 128, cfg.train.batch_size, "qlora",
+                    examples=train_rows, epochs=cfg.train.epochs, avg_tokens=report.lengths.get("mean"),
+                    checkpointing=cfg.train.gradient_checkpointing)
+    check_available(entry, cfg.task)
+    plan = {"model": cfg.model.name, "dataset": cfg.data.path, "task": cfg.task, "epochs": cfg.train.epochs,
+            "learning_rate": cfg.train.learning_rate, "batch_size": cfg.train.batch_size,
+            "max_length": cfg.data.max_length, "quantization": f"{cfg.quantization.bits}-bit {cfg.quantization.quant_type}",
+            "lora_r": cfg.lora.r, "train_rows": train_rows, "eval_rows": held,
+            "memory_gb": est["memory_gb"], "time": est["time"], "adjusted_to_fit": adjusted}
+    if session.confirmed_plan is not None:
+        check_session_limits(services, session)
+    if session.take_confirmed(cfg):
+        job = services.runner.submit(cfg, owner=session.owner)
+        session.last_job_id = job.id
+        session.job_ids.append(job.id)
+        return (f"Started fine-tuning job `{job.id}` ({job.status}). Ask me for its status any time, or watch "
+                "the Jobs tab.", {"status": "started", "job_id": job.id, "plan": plan})
+    session.propose(cfg)
+    text = ("Plan ready (not started yet — it needs the user's confirmation):\n"
+            f"- model: {plan['model']} with QLoRA ({plan['quantization']} base, LoRA r={plan['lora_r']}"
+            f"{', new head trained' if cfg.task in HEAD_TASKS else ''}) for {cfg.task}\n"
+            f"- data: {plan['dataset']} — {plan['train_rows']} training rows, {plan['eval_rows']} held out\n"
+            f"- {plan['epochs']:g} epoch{'' if plan['epochs'] == 1 else 's'}, learning rate {plan['learning_rate']:g}, batch {plan['batch_size']}, "
+            f"max {plan['max_length']} tokens\n"
+            f"- estimated peak memory {plan['memory_gb']} GB, time {plan['time']}")
+    if adjusted:
+        text += "\n- adjusted so it fits this machine: " + "; ".join(adjusted)
+    return text, {"status": "needs_confirmation", "plan": plan}
+
+
+
+
+
+
+
+
+
+
+def _job_id(session: Session, job_id: str | None) -> str:
+    job_id = (job_id or session.last_job_id or "").strip()
+    if not job_id:
+        raise JobError("There is no job in this conversation yet. Start one first, or give a job id.")
+    return job_id
+
+
+def job_status(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Progress of a job."""
+    args = JobArgs(**kwargs)
+    job_id = _job_id(session, args.job_id)
+    p = services.runner.progress(job_id, owner=services.owner_filter(session))
+    artifact = {"job_id": job_id, "status": p.status, "phase": p.phase, "step": p.step, "total_steps": p.total_steps,
+                "percent": p.percent, "eta_s": p.eta_s, "loss": p.loss, "eval": p.eval_metrics,
+                "metrics": p.metrics, "reason": p.reason}
+    text = f"Job `{job_id}` is **{p.status}**"
+    if p.status == "running":
+        text += f" ({p.phase}): step {p.step}/{p.total_steps or '?'} ({p.percent:.0f}%)"
+        if p.loss is not None:
+            text += f", loss {p.loss:.3f}"
+        if p.eta_s is not None:
+            text += f", about {p.eta_s:.0f} s left"
+    elif p.status == "succeeded" and p.metrics:
+        text += "; " + metric_line(p.metrics)
+    elif p.reason:
+        text += f": {p.reason}"
+    return text + ".", artifact
+
+
+def metric_line(metrics: dict[str, Any]) -> str:
+    """One line for people: held-out metric of tuned vs base and the change in points."""
+    key = metrics.get("metric", "accuracy")
+    tuned = metrics.get("tuned", {}).get(key)
+    base = metrics.get("base", {}).get(key)
+    hundred = key in ("bleu", "chrf")  # sacrebleu's 0-100 scale
+
+    def show(value: float) -> str:
+        return f"{value:.1f}" if hundred else f"{value:.1%}"
+
+    line = f"held-out {key}: tuned {show(tuned)}" if tuned is not None else "no held-out score"
+    if base is not None and tuned is not None:
+        change = (tuned - base) if hundred else (tuned - base) * 100
+        line += f" vs base {show(base)} ({change:+.1f} points)"
+    return line
+
+
+def cancel_job(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Cancel a job."""
+    job_id = _job_id(session, JobArgs(**kwargs).job_id)
+    job = services.runner.cancel(job_id, owner=services.owner_filter(session))
+    return f"Job `{job.id}` is {job.status}; cancelling keeps its last checkpoint.", {"job_id": job.id,
+                                                                                      "status": job.status}
+
+
+def evaluate(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Held-out metrics of a finished job."""
+    from finetune.serve.pair import compare_job
+
+    job_id = _job_id(session, JobArgs(**kwargs).job_id)
+    job = services.runner.get(job_id, owner=services.owner_filter(session))
+    result = compare_job(job.path, limit=0)
+    return f"Job `{job_id}` — " + metric_line({"metric": result["metric"], **result["metrics"]}), result
+
+
+def compare(services: Services, session: Session, **kwargs: Any) -> Result:
+    """Base vs tuned: held-out metrics and examples, plus a new input through both models."""
+    from finetune.serve.pair import classifier_pair, compare_job
+
+    args = CompareArgs(**kwargs)
+    job_id = _job_id(session, args.job_id)
+    job = services.runner.get(job_id, owner=services.owner_filter(session))
+    result = compare_job(job.path, limit=args.limit)
+    result["job_id"] = job_id
+    lines = [f"**Base vs tuned on {result['eval_rows']} held-out rows** ({result['base_method'] or 'base model'}):",
+             "| metric | base | tuned | change |", "|---|---|---|---|"]
+    for key, tuned in result["metrics"]["tuned"].items():
+        base = result["metrics"]["base"].get(key)
+        hundred = key in ("bleu", "chrf")
+        show = (lambda v: "—" if v is None else f"{v:.1f}") if hundred else _pct
+        change = "" if base is None else (f"{tuned - base:+.1f}" if hundred else f"{(tuned - base) * 100:+.1f} pts")
+        lines.append(f"| {key} | {show(base)} | {show(tuned)} | {change} |")
+    if result["examples"]:
+        lines += ["", "| input | reference | base | tuned |", "|---|---|---|---|"]
+        lines += [f"| {_cell(e['input'])} | {_cell(str(e['reference']), 60)} | {_cell(str(e.get('base', '—')), 60)} "
+                  f"| {_cell(str(e['tuned']), 60)} |" for e in result["examples"]]
+    from catalog import load_catalog
+
+    if load_catalog().get(job.model) is None:
+        lines.append(f"\n> ⚠️ {TINY_NOTE}")
+        result["note"] = TINY_NOTE
+    if args.text:
+        pred = classifier_pair(job.path).predict([args.text])[0]
+        result["new_input"] = pred
+        confidence = f" ({pred['tuned_score']:.0%} confident)" if pred.get("tuned_score") is not None else ""
+        lines += ["", f"Your input → base: **{pred['base']}**, tuned: **{pred['tuned']}**{confidence}."]
+    return "\n".join(lines), json.loads(json.dumps(result, default=str))
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _cell(text: str, width: int = 90) -> str:
+    text = " ".join(str(text).split()).replace("|", "/")
+    return text if len(text) <= width else text[: width - 1] + "…"

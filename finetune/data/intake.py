@@ -1,0 +1,269 @@
+"""Dataset intake for all six tasks: read, detect, convert, validate, and report every problem at once.
+
+    report = inspect_data("ner.conll")            # never raises on bad data; report.problems says why
+    data = load_data("ner.conll")                 # the canonical records, or DataError listing problems
+
+A problem blocks training (empty file, missing column, broken line, tokens/tags of different length,
+invalid BIO, an answer that is not where ``answer_start`` says, too few examples, ...); a warning does
+not (duplicates, leakage between train and test rows — those rows leave the test side —, rare labels,
+rows longer than the model's limit, a non-UTF-8 file read as cp1252). Each names its row and the fix.
+Rows are numbered as the user sees them: data rows from 1 after a CSV header, file lines for JSON lines
+and CoNLL (the line a sentence starts on), records for a JSON list or a Parquet / datasets table.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from catalog.errors import DataError
+from finetune.config.run import TASK_MAX_LENGTH
+from finetune.data.checks import MAX_PER_KIND, ROW_CHECKS, FileStats, input_text, to_iob2
+from finetune.data.layouts import canonical_record, detect_layout
+from finetune.data.readers import Problem, RawData, open_data
+
+__all__ = ["DatasetReport", "LoadedData", "inspect_data", "input_text", "load_data"]
+
+log = logging.getLogger(__name__)
+
+SAMPLE_ROWS = 50
+DEFAULT_MAX_LENGTH = TASK_MAX_LENGTH
+"""Token limit the truncation warning counts against when none is given (the run config's defaults)."""
+
+
+@dataclass
+class DatasetReport:
+    """What intake found: format, task, column roles, statistics, problems and warnings."""
+
+    path: str
+    format: str | None = None
+    task: str | None = None
+    rows: int = 0
+    columns: list[str] = field(default_factory=list)
+    roles: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, int] = field(default_factory=dict)
+    """Label counts (classification) or entity-type counts (NER)."""
+    splits: dict[str, int] = field(default_factory=dict)
+    lengths: dict[str, float] = field(default_factory=dict)
+    """Tokens per example: mean, p95, max (``approximate`` = 1 when counted in words, not tokens)."""
+    max_length: int | None = None
+    truncated: int = 0
+    encoding: str | None = None
+    languages: list[str] = field(default_factory=list)
+    chat_style: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing blocks training."""
+        return not self.problems and self.task is not None
+
+    @property
+    def errors(self) -> list[str]:
+        """The problems as sentences."""
+        return [str(p) for p in self.problems]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``tunewise data check --json``."""
+        return {"ok": self.ok, "task": self.task, "format": self.format, "rows": self.rows, "columns": self.columns,
+                "roles": self.roles, "labels": self.labels, "splits": self.splits, "lengths": self.lengths,
+                "max_length": self.max_length, "truncated": self.truncated, "encoding": self.encoding,
+                "languages": self.languages, "problems": [p.to_dict() for p in self.problems],
+                "warnings": [w.to_dict() for w in self.warnings]}
+
+    def to_markdown(self) -> str:
+        """Render the report for a chat message or the Data tab."""
+        head = f"**{self.rows} rows** of **{self.task or 'unknown task'}** data ({self.format or '?'} file)"
+        lines = [head, "columns: " + ", ".join(f"`{c}`" for c in self.columns)]
+        if self.roles:
+            lines.append("roles: " + ", ".join(f"{r} = `{c}`" for r, c in self.roles.items()))
+        if self.splits:
+            lines.append("splits: " + ", ".join(f"{k} {v}" for k, v in self.splits.items()))
+        if self.labels:
+            top = sorted(self.labels.items(), key=lambda kv: -kv[1])
+            shown = ", ".join(f"{k} {v}" for k, v in top[:12]) + (f", … ({len(top)} in all)" if len(top) > 12 else "")
+            lines.append(f"{'entity types' if self.task == 'token-classification' else 'labels'}: {shown}")
+        if self.lengths:
+            unit = "words" if self.lengths.get("approximate") else "tokens"
+            lines.append(f"length in {unit}: mean {self.lengths['mean']:.0f}, 95th percentile "
+                         f"{self.lengths['p95']:.0f}, max {self.lengths['max']:.0f}; {self.truncated} rows longer than "
+                         f"{self.max_length} would be truncated")
+        # Markdown joins single newlines into one paragraph: break the facts with "  \n" and keep the
+        # warnings and problems a list of their own.
+        text = "  \n".join(lines)
+        items = [f"- Warning: {w}" for w in self.warnings] + [f"- Problem: {p}" for p in self.problems]
+        if items:
+            text += "\n\n" + "\n".join(items)
+        if self.ok:
+            text += "\n\nUsable for training."
+        return text
+
+
+@dataclass
+class LoadedData:
+    """A validated dataset as canonical records, with the report and the label vocabulary."""
+
+    task: str
+    records: list[dict[str, Any]]
+    rows: list[int]
+    """The row/line number of each record, for messages."""
+    report: DatasetReport
+    label_names: list[str] = field(default_factory=list)
+    """Sorted class labels (classification) or BIO tags with "O" first (NER)."""
+    source_lang: str | None = None
+    target_lang: str | None = None
+
+
+class _Collector:
+    """Problems of one kind: listed row by row up to a limit, then counted."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str | None], list[Problem]] = defaultdict(list)
+        self.counts: Counter[tuple[str, str | None]] = Counter()
+
+    def add(self, kind: str, problem: Problem) -> None:
+        key = (kind, problem.field)
+        self.counts[key] += 1
+        if len(self.items[key]) < MAX_PER_KIND:
+            self.items[key].append(problem)
+
+    def extend(self, problems: Iterable[Problem], kind: str = "other") -> None:
+        for problem in problems:
+            self.add(kind + problem.message[:30], problem)
+
+    def result(self) -> list[Problem]:
+        out: list[Problem] = []
+        for key, listed in self.items.items():
+            out += listed
+            more = self.counts[key] - len(listed)
+            if more > 0:
+                out.append(Problem(None, key[1], f"... and {more} more rows like the ones above.", listed[-1].fix))
+        return out
+
+
+def inspect_data(path: str | Path, *, task: str | None = None, columns: Mapping[str, str] | None = None,
+                 max_length: int | None = None, tokenizer: Any = None, fmt: str | None = None) -> DatasetReport:
+    """Validate a dataset file or folder without raising on data problems.
+
+    Args:
+        path: The file or ``save_to_disk`` folder (confined to the workspace by the caller).
+        task: Force a task instead of inferring it.
+        columns: Role -> column overrides.
+        max_length: Token limit to count truncated rows against (default per task).
+        tokenizer: Tokenizer to count lengths with (default: the packaged MiniLM's, else words).
+        fmt: Read the file as this format instead of guessing (csv, tsv, json, jsonl, parquet, conll).
+
+    Returns:
+        The report; ``report.ok`` says whether it can be trained on.
+
+    Raises:
+        DataError: Only when the file cannot be read at all (missing, empty, binary, too big).
+    """
+    return _intake(path, task=task, columns=columns, max_length=max_length, tokenizer=tokenizer, keep=False,
+                   fmt=fmt)[0]
+
+
+def load_data(path: str | Path, *, task: str | None = None, columns: Mapping[str, str] | None = None,
+              max_length: int | None = None, tokenizer: Any = None, fmt: str | None = None) -> LoadedData:
+    """Load, convert and validate a dataset; raise if anything blocks training.
+
+    Args:
+        path: The file or folder.
+        task: Force a task instead of inferring it.
+        columns: Role -> column overrides.
+        max_length: Token limit for the truncation warning.
+        tokenizer: Tokenizer for length statistics.
+        fmt: Read the file as this format instead of guessing.
+
+    Returns:
+        The canonical records (leaked test rows already moved out of the test side) and the report.
+
+    Raises:
+        DataError: Listing every problem with its row and fix.
+    """
+    report, loaded = _intake(path, task=task, columns=columns, max_length=max_length, tokenizer=tokenizer, keep=True,
+                             fmt=fmt)
+    if not report.ok or loaded is None:
+        listed = "\n".join(f"- {p}" for p in report.problems) or "- no task could be detected"
+        raise DataError(f"{Path(path).name} cannot be used yet:\n{listed}")
+    return loaded
+
+
+def _intake(path: str | Path, *, task: str | None, columns: Mapping[str, str] | None, max_length: int | None,
+            tokenizer: Any, keep: bool, fmt: str | None = None) -> tuple[DatasetReport, LoadedData | None]:
+    raw, stream = open_data(path, fmt)
+    report = DatasetReport(path=str(path), format=raw.format)
+    sample: list[tuple[int, dict[str, Any]]] = []
+    for item in stream:
+        sample.append(item)
+        if len(sample) >= SAMPLE_ROWS:
+            break
+    report.columns = list(dict.fromkeys(k for _, r in sample for k in r))
+    if not sample:
+        _finish_raw(report, raw)
+        if not report.problems:
+            report.problems.append(Problem(None, None, "The file has a header but no data rows.",
+                                           "Add examples, one per row (or line)."))
+        return report, None
+    layout = detect_layout([r for _, r in sample], task=task, columns=columns)
+    report.task, report.roles, report.chat_style = layout.task, layout.roles, layout.chat_style
+    report.languages = [lang for lang in (layout.source_lang, layout.target_lang) if lang]
+    if layout.problems or layout.task is None:
+        _finish_raw(report, raw)
+        report.problems += layout.problems
+        return report, None
+    if layout.split_column:
+        report.roles = {**report.roles, "split": layout.split_column}
+    label_names = raw.label_names
+    collector = _Collector()
+    records: list[dict[str, Any]] = []
+    rows: list[int] = []
+    check = ROW_CHECKS[layout.task]
+    report.max_length = max_length or DEFAULT_MAX_LENGTH[layout.task]
+    stats = FileStats(layout.task, tokenizer)
+
+    def all_items() -> Iterable[tuple[int, dict[str, Any]]]:
+        yield from sample
+        yield from stream
+
+    for row, record in all_items():
+        report.rows += 1
+        canon, problems = canonical_record(layout, record, row, label_names=label_names)
+        collector.extend(problems, "convert")
+        if canon is None:
+            continue
+        for kind, problem in check(canon, row, layout.roles):
+            collector.add(kind, problem)
+        stats.add(canon, row)
+        if keep:
+            records.append(canon)
+            rows.append(row)
+    _finish_raw(report, raw)
+    report.problems += collector.result()
+    stats.finish(report)
+    if not keep or not report.ok:
+        return report, None
+    if stats.leaked_rows:  # already in train: dropping the held-out copy keeps the scores honest
+        kept = [i for i, row in enumerate(rows) if row not in stats.leaked_rows]
+        records, rows = [records[i] for i in kept], [rows[i] for i in kept]
+    if stats.iob1:
+        for record in records:
+            record["tags"] = to_iob2(record["tags"])
+    names = sorted(report.labels) if layout.task == "text-classification" else []
+    if layout.task == "token-classification":
+        from finetune.tasks.features import ner_tag_names
+
+        names = ner_tag_names(records)
+    return report, LoadedData(task=layout.task, records=records, rows=rows, report=report, label_names=names,
+                              source_lang=layout.source_lang, target_lang=layout.target_lang)
+
+
+def _finish_raw(report: DatasetReport, raw: RawData) -> None:
+    report.format, report.encoding = raw.format, raw.encoding
+    report.problems = raw.problems + report.problems
+    report.warnings = raw.warnings + report.warnings

@@ -1,0 +1,6 @@
+"""Taking a finished job out of tunewise: model card, merged model and push to the Hub.
+
+``card.py`` writes the job's Hugging Face model card; ``hub.py`` merges the adapter into a standalone model
+and pushes adapters, merged models and datasets. May import ``finetune.train`` (model loading),
+``finetune.config``, ``finetune.workspace`` and ``catalog``; never jobs or serving.
+"""

@@ -1,0 +1,153 @@
+"""The tunewise command line, run as a real console script."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def tunewise(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``tunewise ARGS`` with its own workspace."""
+    env = {**os.environ, "TUNEWISE_HOME": str(home), "TUNEWISE_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "assistant.cli.main", *args], capture_output=True, text=True,
+                          env=env, cwd=home, timeout=300)
+
+
+def test_help_lists_commands(tmp_path: Path) -> None:
+    out = tunewise("--help", home=tmp_path)
+    assert out.returncode == 0
+    for command in ("ui", "advise", "catalog", "data", "train", "jobs", "compare"):
+        assert command in out.stdout
+
+
+def test_version(tmp_path: Path) -> None:
+    out = tunewise("--version", home=tmp_path)
+    assert out.returncode == 0
+    assert out.stdout.startswith("tunewise ")
+
+
+def test_ui_help_has_host_port_share(tmp_path: Path) -> None:
+    out = tunewise("ui", "--help", home=tmp_path)
+    assert out.returncode == 0
+    assert "--host" in out.stdout and "--port" in out.stdout and "--share" in out.stdout
+
+
+def test_advise_json(tmp_path: Path) -> None:
+    out = tunewise("advise", "--json", "Route 5,000 labelled support tickets a week to 8 teams automatically.",
+                   home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    advice = json.loads(out.stdout)
+    assert set(advice) == {"decision", "task", "confidence", "reasons", "questions", "models"}
+    assert advice["decision"] == "fine-tune"
+    assert advice["task"] == "text-classification"
+
+
+def test_catalog_json_filters(tmp_path: Path) -> None:
+    out = tunewise("catalog", "--task", "text-classification", "--license", "permissive", "--json", home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert rows and all("text-classification" in r["tasks"] for r in rows)
+    assert rows[0]["id"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert rows[0]["available"] == "packaged"
+
+
+def test_data_check_example_and_bad_file(tmp_path: Path) -> None:
+    ok = tunewise("data", "check", "examples/support_tickets.csv", home=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "800 rows" in ok.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\nhello,a\n,b\nworld,\n", encoding="utf-8")
+    out = tunewise("data", "check", "bad.csv", home=tmp_path)
+    assert out.returncode == 2
+    assert "Row 2, field 'text'" in out.stdout and "Row 3, field 'label'" in out.stdout
+    assert "Traceback" not in out.stdout + out.stderr
+
+
+def test_data_check_json_has_the_documented_keys_and_exit_codes(tmp_path: Path) -> None:
+    bad = tmp_path / "ner.jsonl"
+    bad.write_text('{"tokens": ["Anna", "rides"], "ner_tags": ["B-PER", "O"]}\n'
+                   '{"tokens": ["Bob"], "ner_tags": ["B-PER", "O"]}\n{broken\n', encoding="utf-8")
+    out = tunewise("data", "check", "ner.jsonl", "--json", home=tmp_path)
+    assert out.returncode == 2, out.stderr
+    report = json.loads(out.stdout)
+    assert {"ok", "task", "format", "rows", "columns", "labels", "problems", "warnings"} <= set(report)
+    assert report["ok"] is False and report["task"] == "token-classification" and report["format"] == "jsonl"
+    assert all(set(p) == {"row", "field", "message", "fix"} for p in report["problems"])
+    assert {(p["row"], p["field"]) for p in report["problems"]} >= {(2, "ner_tags"), (3, None)}
+    good = tunewise("data", "check", "examples/qa_handbook.jsonl", "--json", home=tmp_path)
+    assert good.returncode == 0 and json.loads(good.stdout)["task"] == "question-answering"
+
+
+def test_data_check_overrides_and_unreadable_files(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text("body,intent\n" + "".join(f"text {i},{'ab'[i % 2]}\n" for i in range(20)),
+                                    encoding="utf-8")
+    out = tunewise("data", "check", "t.csv", "--json", "--column", "text=body", "--column", "label=intnt",
+                   home=tmp_path)
+    assert out.returncode == 2
+    problem = json.loads(out.stdout)["problems"][0]
+    assert problem["field"] == "intnt" and "Did you mean 'intent'" in problem["fix"]
+    forced = tunewise("data", "check", "t.csv", "--task", "summarization", home=tmp_path)
+    assert forced.returncode == 2 and "does not look like summarization data" in forced.stdout
+    (tmp_path / "blob.csv").write_bytes(bytes(range(256)) * 8)
+    blob = tunewise("data", "check", "blob.csv", "--json", home=tmp_path)
+    assert blob.returncode == 2 and "binary" in json.loads(blob.stdout)["problems"][0]["message"]
+    assert "Traceback" not in blob.stdout + blob.stderr
+
+
+def test_path_outside_workspace_is_refused(tmp_path: Path) -> None:
+    out = tunewise("data", "check", "/etc/passwd", home=tmp_path)
+    assert out.returncode == 2
+    assert "outside the workspace" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_jobs_list_empty_json(tmp_path: Path) -> None:
+    out = tunewise("jobs", "list", "--json", home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == []
+
+
+def test_train_waits_with_progress_and_reports_metrics(tmp_path: Path) -> None:
+    rows = ["text,label"] + [f"I was charged twice on my card for invoice {i}" + ",billing" for i in range(15)] + \
+           [f"my parcel {i} never arrived so where is it" + ",delivery" for i in range(15)]
+    (tmp_path / "small.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tunewise("train", "--data", "small.csv", "--epochs", "1", "--batch-size", "8", home=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "succeeded" in out.stderr
+    assert "held-out accuracy: tuned" in out.stderr
+    folder = Path(out.stdout.strip().splitlines()[-1])  # the last line is the job folder
+    assert (folder / "metrics.json").is_file()
+    job_id = folder.name
+    shown = tunewise("jobs", "show", job_id, "--json", home=tmp_path)
+    info = json.loads(shown.stdout)
+    assert info["status"] == "succeeded" and info["progress"] == 100.0
+    assert Path(info["folder"]) == folder
+    rerun = tunewise("train", str(folder / "config.yaml"), "--output", "jobs/rerun", "--max-steps", "2",
+                     home=tmp_path)  # reproduce the job from its config, into a folder of our choosing
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert rerun.stdout.strip().splitlines()[-1] == str(tmp_path / "jobs" / "rerun")
+
+
+def test_train_with_a_missing_file_fails_cleanly(tmp_path: Path) -> None:
+    out = tunewise("train", "--data", "nope.csv", "--epochs", "1", home=tmp_path)
+    assert out.returncode == 2  # refused before a job is queued: a user error, not a failed job
+    assert "nope.csv" in out.stderr and "not found" in out.stderr
+    assert "Traceback" not in out.stdout + out.stderr
+    assert not (tmp_path / "jobs").exists() or not any((tmp_path / "jobs").iterdir())
+
+
+def test_advise_with_data_measures_the_base_and_the_probe(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copy(ROOT / "examples" / "support_tickets.csv", tmp_path / "tickets.csv")
+    out = tunewise("advise", "--json", "--data", "tickets.csv", "Sort customer messages by intent.", home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    advice = json.loads(out.stdout)
+    assert advice["decision"] == "fine-tune" and advice["task"] == "text-classification"
+    reasons = " ".join(advice["reasons"])
+    assert "held-out rows" in reasons and "quick probe" in reasons
