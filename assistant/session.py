@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import threading
 from dataclasses import dataclass, field
 
-from catalog.errors import ConfigError
+from catalog.env import env_int
 from finetune.config.run import RunConfig
 from finetune.jobs.runner import JobRunner
 
@@ -66,29 +65,14 @@ def _plan_key(cfg: RunConfig) -> dict:
     return data
 
 
-#: Jobs one conversation may have queued or running at once, and may start in all (env overrides).
-SESSION_ACTIVE_JOBS = 2
-SESSION_TOTAL_JOBS = 10
-
-
 def session_job_limits() -> tuple[int, int]:
     """``(active, total)`` job limits per conversation: ``TUNEWISE_SESSION_ACTIVE_JOBS`` /
-    ``TUNEWISE_SESSION_MAX_JOBS`` or the defaults.
+    ``TUNEWISE_SESSION_MAX_JOBS`` (defaults in :mod:`catalog.env`).
 
     Raises:
         ConfigError: When a variable is set to something other than a positive whole number.
     """
-    limits = []
-    for name, default in (("TUNEWISE_SESSION_ACTIVE_JOBS", SESSION_ACTIVE_JOBS),
-                          ("TUNEWISE_SESSION_MAX_JOBS", SESSION_TOTAL_JOBS)):
-        text = os.environ.get(name, "").strip()
-        if not text:
-            limits.append(default)
-            continue
-        if not text.isdigit() or int(text) < 1:
-            raise ConfigError(f"{name}={text!r} is not a positive whole number; set one (e.g. {default}) or unset it.")
-        limits.append(int(text))
-    return limits[0], limits[1]
+    return env_int("TUNEWISE_SESSION_ACTIVE_JOBS"), env_int("TUNEWISE_SESSION_MAX_JOBS")
 
 
 class Services:

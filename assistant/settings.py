@@ -1,16 +1,10 @@
-"""Runtime settings from environment variables, and the one-time offline detection.
+"""Runtime settings built from the environment, and the one-time offline detection.
 
-| variable | meaning |
-|---|---|
-| ``TUNEWISE_HOME`` | workspace directory (default ``~/.tunewise``) |
-| ``TUNEWISE_LLM`` | ``guide`` (offline guide), ``openai`` (any OpenAI-compatible server), ``azure`` (Azure OpenAI), ``local`` (a transformers chat model in this process); default: azure when ``AZURE_OPENAI_ENDPOINT`` is set, openai when a key or base URL is set, local on a GPU Space, else guide |
-| ``TUNEWISE_LLM_MODEL`` | model name (OpenAI-compatible), deployment name (Azure) or Hub id / folder (local); defaults ``gpt-4o-mini`` / ``Qwen/Qwen2.5-1.5B-Instruct`` for local |
-| ``OPENAI_BASE_URL`` / ``TUNEWISE_LLM_BASE_URL`` | base URL of an OpenAI-compatible server (vLLM, Ollama, TGI, llama.cpp) |
-| ``OPENAI_API_KEY`` / ``TUNEWISE_LLM_API_KEY`` | its key (never logged) |
-| ``AZURE_OPENAI_ENDPOINT`` / ``AZURE_OPENAI_API_KEY`` / ``OPENAI_API_VERSION`` | Azure OpenAI resource, key and API version (default ``2024-10-21``) |
-| ``TUNEWISE_SINGLE_USER`` | ``1``: every session sees every job (local use); default ``1`` locally |
-| ``TUNEWISE_OFFLINE`` | ``1``: never try the network (sets ``HF_HUB_OFFLINE=1``) |
-| ``TUNEWISE_MAX_JOBS`` | training jobs that run at once (default 1) |
+Every ``TUNEWISE_*`` variable is parsed by :mod:`catalog.env` (its table gives each one's type, default and
+meaning). This module adds the other variables it needs: ``OPENAI_BASE_URL`` / ``OPENAI_API_KEY`` (read when
+``TUNEWISE_LLM_BASE_URL`` / ``TUNEWISE_LLM_API_KEY`` are unset), ``AZURE_OPENAI_ENDPOINT`` /
+``AZURE_OPENAI_API_KEY`` / ``OPENAI_API_VERSION`` (Azure OpenAI resource, key and API version, default
+``2024-10-21``) and ``SPACE_ID``.
 """
 
 from __future__ import annotations
@@ -18,6 +12,8 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+
+from catalog.env import env_bool, env_str
 
 log = logging.getLogger(__name__)
 
@@ -36,24 +32,27 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Read the settings from the environment variables documented in this module."""
+        """Read the settings from the environment (see :mod:`catalog.env` for the ``TUNEWISE_*`` variables).
+
+        Raises:
+            ConfigError: When a ``TUNEWISE_*`` variable has a bad value.
+        """
         env = os.environ
         azure = env.get("AZURE_OPENAI_ENDPOINT")
-        key = env.get("TUNEWISE_LLM_API_KEY") or env.get("OPENAI_API_KEY")
-        base_url = env.get("TUNEWISE_LLM_BASE_URL") or env.get("OPENAI_BASE_URL")
-        backend = (env.get("TUNEWISE_LLM") or default_backend(azure=bool(azure), remote=bool(key or base_url)))
-        backend = backend.strip().lower()
+        key = env_str("TUNEWISE_LLM_API_KEY") or env.get("OPENAI_API_KEY")
+        base_url = env_str("TUNEWISE_LLM_BASE_URL") or env.get("OPENAI_BASE_URL")
+        backend = env_str("TUNEWISE_LLM") or default_backend(azure=bool(azure), remote=bool(key or base_url))
         if backend == "azure":
             key = env.get("AZURE_OPENAI_API_KEY") or key
             base_url = azure or base_url
-        default_model = LOCAL_DEFAULT_MODEL if backend == "local" else "gpt-4o-mini"
+        default_model = LOCAL_DEFAULT_MODEL if backend == "local" else cls.llm_model
         return cls(
             llm_backend=backend,
-            llm_model=env.get("TUNEWISE_LLM_MODEL", default_model),
+            llm_model=env_str("TUNEWISE_LLM_MODEL") or default_model,
             llm_base_url=base_url,
             llm_api_key=key,
-            llm_api_version=env.get("OPENAI_API_VERSION", "2024-10-21"),
-            single_user=os.environ.get("TUNEWISE_SINGLE_USER", "1") not in ("0", "false", "no"),
+            llm_api_version=env.get("OPENAI_API_VERSION") or cls.llm_api_version,
+            single_user=env_bool("TUNEWISE_SINGLE_USER"),
             offline=configure_offline(),
         )
 
@@ -92,12 +91,9 @@ def configure_offline() -> bool:
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    if os.environ.get("TUNEWISE_OFFLINE", "") in ("1", "true", "yes") or os.environ.get("HF_HUB_OFFLINE") == "1":
-        offline = True
-    else:
-        from catalog.availability import hub_reachable
+    from catalog.availability import hub_reachable
 
-        offline = not hub_reachable()
+    offline = not hub_reachable()  # False at once when HF_HUB_OFFLINE or TUNEWISE_OFFLINE asks for offline
     if offline:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"

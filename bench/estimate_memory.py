@@ -201,7 +201,8 @@ def measure(size: str, steps: int, seq_len: int, batch: int, bits: int = 4) -> d
 
 def estimate_for(measured: dict, seq_len: int, batch: int) -> dict:
     """``catalog.estimate``'s QLoRA memory (GB) and seconds per step on this CPU for a measured shape."""
-    from catalog.estimate import estimate_training_memory, estimate_training_time
+    from catalog.estimate import estimate_training_memory
+    from catalog.estimate_time import estimate_training_time
     from catalog.hardware import detect_hardware
 
     m = measured

@@ -156,7 +156,7 @@ def child(case: str, job: Path, n: int, new_tokens: int) -> dict[str, Any]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM  # noqa: F401
 
-    import finetune.tasks.recipes  # noqa: F401 - what the pair imports lazily (datasets, ...) is not model memory
+    import finetune.tasks.registry  # noqa: F401 - what the pair imports lazily (datasets, ...) is not model memory
     from catalog import load_catalog
     from finetune.config.run import RunConfig
     from finetune.serve.pair import Side, model_pair

@@ -7,7 +7,7 @@ Both sides train the same model (the packaged all-MiniLM-L6-v2 in 4-bit NF4 + Lo
 the same rows, for the same number of optimizer steps, each in a fresh subprocess:
 
 * **ours**: tunewise's recipe - dynamic padding to the longest row of each batch, length-grouped batches
-  (``finetune.tasks.recipes`` + ``train_sampling_strategy="group_by_length"``);
+  (``finetune.tasks.registry`` + ``train_sampling_strategy="group_by_length"``);
 * **baseline**: what a tutorial does - every row padded to ``max_length``, random batches.
 
 It prints non-padding tokens per second of each and the ratio (ours / baseline), and each side's peak
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def _records(path: str, task: str, limit: int) -> list[dict[str, Any]]:
-    from finetune.data.facade import load_data
+    from finetune.data.intake import load_data
 
     return load_data(path, task=task).records[:limit]
 
@@ -42,7 +42,7 @@ def child(side: str, args: argparse.Namespace) -> dict[str, Any]:
     from transformers import Trainer, TrainerCallback, TrainingArguments, default_data_collator, set_seed
 
     from finetune.config.run import RunConfig
-    from finetune.tasks.recipes import Recipe
+    from finetune.tasks.registry import recipe_for
     from finetune.train.model import load_for_training
 
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1)))
@@ -53,7 +53,7 @@ def child(side: str, args: argparse.Namespace) -> dict[str, Any]:
                                "train": {"batch_size": args.batch, "max_steps": args.steps}})
     labels = sorted({r["label"] for r in records}) if args.task == "text-classification" else None
     model, tokenizer = load_for_training(cfg, labels)
-    recipe = Recipe("seq-cls", args.task, cfg, labels)
+    recipe = recipe_for("seq-cls", args.task, cfg, labels)
     if side == "ours":
         dataset = recipe.features(records, tokenizer)
         collator = recipe.collator(tokenizer, model)

@@ -2,7 +2,9 @@
 
 ``load_catalog()`` reads and validates ``catalog/models.yaml``; ``get_model(id)`` looks one entry up.
 Search and ranking live in :mod:`catalog.search`, the resource estimator in :mod:`catalog.estimate`, hardware
-detection in :mod:`catalog.hardware` and offline availability in :mod:`catalog.availability`.
+detection in :mod:`catalog.hardware`, offline availability in :mod:`catalog.availability`, the user-facing errors
+in :mod:`catalog.errors` and every ``TUNEWISE_*`` environment variable (one table, typed accessors) in
+:mod:`catalog.env`: the ground floor that ``finetune`` and ``assistant`` build on.
 
 This package imports neither torch nor transformers at import time, so the UI and CLI start fast.
 """

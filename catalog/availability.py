@@ -15,6 +15,8 @@ stall the caller beyond the timeout.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import importlib.util
 import logging
 import os
 import socket
@@ -22,6 +24,7 @@ import threading
 from pathlib import Path
 from typing import Literal
 
+from catalog.env import env_bool
 from catalog.schema import ModelEntry
 
 logger = logging.getLogger(__name__)
@@ -34,10 +37,12 @@ _TRUTHY = {"1", "true", "yes", "on"}
 
 
 def offline_mode() -> bool:
-    """True when the user asked for offline operation (``HF_HUB_OFFLINE`` or ``TUNEWISE_OFFLINE``)."""
-    return any(
-        os.environ.get(name, "").strip().lower() in _TRUTHY for name in ("HF_HUB_OFFLINE", "TUNEWISE_OFFLINE")
-    )
+    """True when the user asked for offline operation (``HF_HUB_OFFLINE`` or ``TUNEWISE_OFFLINE``).
+
+    Raises:
+        ConfigError: When ``TUNEWISE_OFFLINE`` is set to something other than on or off.
+    """
+    return env_bool("TUNEWISE_OFFLINE") or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUTHY
 
 
 def hub_reachable(timeout: float = 1.5) -> bool:
@@ -88,14 +93,54 @@ def reset_hub_cache() -> None:
         _hub_reachable = None
 
 
+def packaged_gguf(entry: ModelEntry) -> Path | None:
+    """The GGUF file a package ships for ``entry`` (found without importing the package), or None.
+
+    Args:
+        entry: A catalog entry with ``packaged`` and ``packaged_file``.
+    """
+    if not entry.packaged or not entry.packaged_file:
+        return None
+    try:
+        spec = importlib.util.find_spec(entry.packaged)  # does not run the package's __init__
+    except (ImportError, ValueError):
+        return None
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    found = [Path(f) / entry.packaged_file for f in folders if (Path(f) / entry.packaged_file).is_file()]
+    return found[0] if found else None
+
+
+def converted_folder(entry: ModelEntry) -> Path:
+    """Where a packaged GGUF model is converted into a model folder: ``$HF_HOME/tunewise/converted/...``.
+
+    The name carries the package's version, so an upgraded package converts again.
+    """
+    from huggingface_hub import constants
+
+    version = "0"
+    for dist in importlib.metadata.packages_distributions().get(entry.packaged or "", []):
+        try:
+            version = importlib.metadata.version(dist)
+            break
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return Path(constants.HF_HOME) / "tunewise" / "converted" / f"{entry.id.replace('/', '--')}-{version}"
+
+
 def packaged_path(entry: ModelEntry) -> Path | None:
     """The weights folder of a packaged model, or None when it is not packaged or not installed.
+
+    A GGUF-packaged model's folder exists once it has been converted (``finetune.train.packaged``).
 
     Args:
         entry: A catalog entry.
     """
     if not entry.packaged:
         return None
+    if entry.packaged_file:
+        folder = converted_folder(entry)
+        ready = (folder / "config.json").is_file() and packaged_gguf(entry) is not None
+        return folder if ready else None
     try:
         module = importlib.import_module(entry.packaged)
         folder = Path(module.get_model_path())
@@ -132,7 +177,7 @@ def availability(entry: ModelEntry) -> Availability:
     Returns:
         ``"packaged"``, ``"cached"``, ``"hub"`` or ``"unavailable"``.
     """
-    if packaged_path(entry) is not None:
+    if packaged_path(entry) is not None or packaged_gguf(entry) is not None:
         return "packaged"
     if is_cached(entry):
         return "cached"

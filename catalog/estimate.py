@@ -1,4 +1,4 @@
-"""Training memory and time, estimated from the parameter count (QLoRA, LoRA or full fine-tuning).
+"""Training memory, estimated from the parameter count (QLoRA, LoRA or full fine-tuning).
 
 Units: "GB" in this module means GiB (2**30 bytes), as torch and nvidia-smi report memory.
 
@@ -31,14 +31,10 @@ When ``hidden_size`` / ``num_layers`` are not given they are guessed from P with
 P ~ 12*L*h**2 and h/L ~ 128 (true for Llama-2 7B/13B), i.e. h ~ (128*P/12)**(1/3), rounded to 64.
 V defaults to 32,000. For batch 1, s = 512, r = 16 with checkpointing this gives about 6.0/10.4/20.0/43.3 GB
 for 7B/14B/30B/70B, against the commonly published QLoRA needs of roughly 6/12/24/48 GB (the QLoRA paper
-fits 65B on one 48 GB GPU); see ``tests/test_estimate.py``.
+fits 65B on one 48 GB GPU); see ``tests/unit/catalog/test_estimate.py``.
 
-Time = FLOPs / achieved throughput. A training token costs 6*P FLOPs for full fine-tuning (forward 2P,
-backward 4P) and 4*P for LoRA/QLoRA (the backward pass skips weight gradients of the frozen base);
-gradient checkpointing re-runs the forward, adding 2*P. Achieved throughput is an assumption, documented in
-``GPU_PEAK_TFLOPS`` and ``EFFICIENCY``: the GPU's dense bf16 peak times a model-FLOPs utilisation of 40 %
-(full), 35 % (LoRA) or 25 % (QLoRA, which pays for dequantisation); Apple MPS 3 TFLOP/s achieved; a CPU a
-40 GFLOP/s per core (at most 32 cores counted; measured 50-65 on this project's AVX-512 cores).
+Training time is estimated in :mod:`catalog.estimate_time`; sizing a plan to a machine (its shape, the
+changes that make it fit) is in :mod:`catalog.plan_fit`.
 
 **On a CPU** (and Apple MPS) tunewise computes in float32 with eager kernels, and the GPU figures above
 do not hold: un-quantised weights (embeddings, output head, the whole base for LoRA) take 4 bytes/param,
@@ -51,7 +47,6 @@ shape was predicted within 1 %); glibc's fragmentation is inside them, so no 10 
 
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -82,32 +77,6 @@ FRAGMENTATION = 0.10
 GPU_MEMORY_MARGIN = 0.90
 RAM_MEMORY_MARGIN = 0.70
 
-# Dense bf16 (fp16 where there is no bf16) tensor-core peak, TFLOP/s; matched as a substring of the name.
-GPU_PEAK_TFLOPS: tuple[tuple[str, float], ...] = (
-    ("H200", 989.0),
-    ("GH200", 989.0),
-    ("H100 PCIE", 756.0),
-    ("H100", 989.0),
-    ("A100", 312.0),
-    ("L40S", 362.0),
-    ("RTX 6000 ADA", 364.0),
-    ("L4", 121.0),
-    ("A10G", 70.0),
-    ("A10", 125.0),
-    ("A6000", 155.0),
-    ("RTX 4090", 165.0),
-    ("RTX 3090", 71.0),
-    ("V100", 125.0),
-    ("T4", 65.0),
-)
-DEFAULT_GPU_PEAK_TFLOPS = 50.0
-EFFICIENCY: dict[str, float] = {"full": 0.40, "lora": 0.35, "qlora": 0.25}
-MPS_ACHIEVED_TFLOPS = 3.0
-# bench/estimate_memory.py measured 50-65 GFLOP/s per core for float32 QLoRA steps on this project's
-# AVX-512 server cores; 40 leaves room for laptop cores with AVX2 only.
-CPU_ACHIEVED_GFLOPS_PER_CORE = 40.0
-CPU_MAX_CORES_COUNTED = 32
-
 
 class MemoryEstimate(BaseModel):
     """Peak training memory, in GB (GiB), with the parts it adds up from."""
@@ -127,21 +96,6 @@ class MemoryEstimate(BaseModel):
         parts = ", ".join(f"{k} {v:.2f}" for k, v in self.breakdown.items())
         return f"{self.total_gb:.1f} GB ({parts})"
 
-
-class TimeEstimate(BaseModel):
-    """Training time from a FLOP count and an assumed achieved throughput."""
-
-    model_config = ConfigDict(frozen=True)
-
-    seconds: float = Field(description="Estimated wall-clock seconds.")
-    flops: float = Field(description="Total training FLOPs.")
-    achieved_tflops: float = Field(description="Assumed achieved throughput, TFLOP/s.")
-    device: Device
-    assumption: str = Field(description="Where the throughput figure comes from.")
-
-    def describe(self) -> str:
-        """Duration for humans, e.g. 'about 12 minutes'."""
-        return f"about {format_duration(self.seconds)}"
 
 
 def guess_shape(params: int) -> tuple[int, int]:
@@ -272,149 +226,3 @@ def fits(estimate: MemoryEstimate, hardware: Hardware) -> bool:
         hardware: The machine.
     """
     return estimate.total_gb <= memory_budget_gb(hardware)
-
-
-def achieved_tflops(method: Method, hardware: Hardware) -> tuple[float, str]:
-    """The throughput assumed for ``method`` on ``hardware``, and a sentence saying why.
-
-    Args:
-        method: Training method.
-        hardware: The machine.
-    """
-    if hardware.device == "cuda":
-        name = (hardware.gpu_name or "").upper()
-        peak = next((tf for key, tf in GPU_PEAK_TFLOPS if key in name), DEFAULT_GPU_PEAK_TFLOPS)
-        eff = EFFICIENCY[method]
-        return peak * eff, f"{peak:.0f} TFLOP/s bf16 peak x {eff:.0%} utilisation for {method}"
-    if hardware.device == "mps":
-        return MPS_ACHIEVED_TFLOPS, f"{MPS_ACHIEVED_TFLOPS:.0f} TFLOP/s assumed on Apple MPS"
-    cores = min(hardware.cpu_count, CPU_MAX_CORES_COUNTED)
-    return cores * CPU_ACHIEVED_GFLOPS_PER_CORE / 1000, (
-        f"{CPU_ACHIEVED_GFLOPS_PER_CORE:.0f} GFLOP/s per core x {cores} CPU cores"
-    )
-
-
-def estimate_training_time(
-    params: int,
-    tokens: int,
-    *,
-    method: Method = "qlora",
-    hardware: Hardware,
-    gradient_checkpointing: bool = True,
-) -> TimeEstimate:
-    """Estimate training time from FLOPs (6*P per token full, 4*P LoRA, +2*P with checkpointing).
-
-    Args:
-        params: Total parameter count of the base model.
-        tokens: Tokens processed in training (examples x tokens each x epochs).
-        method: ``qlora``, ``lora`` or ``full``.
-        hardware: The machine (decides the assumed throughput).
-        gradient_checkpointing: Whether the forward pass is recomputed in the backward pass.
-
-    Returns:
-        Seconds, FLOPs and the throughput assumption.
-
-    Raises:
-        ValueError: ``params`` or ``tokens`` is not positive.
-    """
-    if params <= 0 or tokens <= 0:
-        raise ValueError(f"params and tokens must be positive, got {params} and {tokens}")
-    per_token = 6 * params if method == "full" else 4 * params
-    if gradient_checkpointing:
-        per_token += 2 * params
-    flops = float(per_token) * tokens
-    tflops, why = achieved_tflops(method, hardware)
-    return TimeEstimate(
-        seconds=flops / (tflops * 1e12),
-        flops=flops,
-        achieved_tflops=tflops,
-        device=hardware.device,
-        assumption=why,
-    )
-
-
-def format_duration(seconds: float) -> str:
-    """Round a duration for humans: '45 seconds', '12 minutes', '3.5 hours', '2.0 days'.
-
-    Args:
-        seconds: A non-negative duration.
-    """
-    if seconds < 90:
-        whole = max(1, math.ceil(seconds))
-        return f"{whole} second{'s' if whole != 1 else ''}"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} minutes"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f} hours"
-    return f"{seconds / 86400:.1f} days"
-
-
-class PlanFit(BaseModel):
-    """Settings that make a training plan fit the machine, and what changed to get there."""
-
-    batch_size: int
-    gradient_accumulation: int
-    gradient_checkpointing: bool
-    seq_len: int
-    estimate: MemoryEstimate
-    changes: list[str] = Field(description="What was changed, in words; empty when the plan fits as it is.")
-
-
-def fit_plan(params: int, hardware: Hardware, *, method: Method = "qlora", seq_len: int = 512,
-             batch_size: int = 8, gradient_accumulation: int = 1, lora_rank: int = 16,
-             gradient_checkpointing: bool = False, min_seq_len: int = 128, **shape: object) -> PlanFit | None:
-    """Adjust a plan until its estimated peak fits ``hardware``, keeping the effective batch.
-
-    Tries, in order of cost to the result: gradient checkpointing (slower, same maths), then halving
-    the per-step batch while doubling gradient accumulation (same effective batch), then halving the
-    sequence length down to ``min_seq_len`` (truncates long examples).
-
-    Args:
-        params: Total parameter count.
-        hardware: The machine to fit.
-        method: ``qlora``, ``lora`` or ``full``.
-        seq_len: Planned tokens per example.
-        batch_size: Planned examples per step.
-        gradient_accumulation: Planned accumulation steps.
-        lora_rank: LoRA rank.
-        gradient_checkpointing: Whether the plan already recomputes activations.
-        min_seq_len: Shortest sequence length worth proposing.
-        **shape: ``hidden_size``, ``num_layers``, ``vocab_size``, ``lm_head`` for the estimator.
-
-    Returns:
-        The first fitting settings (``changes`` empty if nothing had to change), or None when even the
-        smallest setting does not fit.
-    """
-    device: Device = "cuda" if hardware.device == "cuda" else "cpu"
-
-    def estimate(batch: int, checkpointing: bool, seq: int) -> MemoryEstimate:
-        return estimate_training_memory(params, method=method, seq_len=seq, batch_size=batch, lora_rank=lora_rank,
-                                        gradient_checkpointing=checkpointing, device=device, **shape)  # type: ignore[arg-type]
-
-    batch, accumulation, checkpointing, seq = batch_size, gradient_accumulation, gradient_checkpointing, seq_len
-    changes: list[str] = []
-    est = estimate(batch, checkpointing, seq)
-    if fits(est, hardware):
-        return PlanFit(batch_size=batch, gradient_accumulation=accumulation, gradient_checkpointing=checkpointing,
-                       seq_len=seq, estimate=est, changes=changes)
-    if not checkpointing:
-        checkpointing = True
-        changes.append("gradient checkpointing on (about 30 % slower, same result)")
-        est = estimate(batch, checkpointing, seq)
-    start_batch = batch
-    while not fits(est, hardware) and batch > 1:
-        batch, accumulation = batch // 2, accumulation * 2
-        est = estimate(batch, checkpointing, seq)
-    if batch != start_batch:
-        changes.append(f"batch {start_batch} -> {batch} per step with gradient accumulation {accumulation} "
-                       "(same effective batch)")
-    start_seq = seq
-    while not fits(est, hardware) and seq // 2 >= min_seq_len:
-        seq //= 2
-        est = estimate(batch, checkpointing, seq)
-    if seq != start_seq:
-        changes.append(f"max length {start_seq} -> {seq} tokens (longer examples are truncated)")
-    if not fits(est, hardware):
-        return None
-    return PlanFit(batch_size=batch, gradient_accumulation=accumulation, gradient_checkpointing=checkpointing,
-                   seq_len=seq, estimate=est, changes=changes)

@@ -74,7 +74,12 @@ class ModelEntry(BaseModel):
     lora_target_modules: list[str] = Field(description="Linear module names LoRA adapters attach to.")
     gated: bool = Field(default=False, description="The Hub repo requires accepting terms (and a token).")
     packaged: str | None = Field(
-        default=None, description="Python module that ships the weights (exposes get_model_path())."
+        default=None, description="Python module that ships the weights (exposes get_model_path(), or holds "
+        "packaged_file)."
+    )
+    packaged_file: str | None = Field(
+        default=None, description="A GGUF file inside the `packaged` module's folder, found without importing "
+        "it and converted once into a model folder (finetune.train.packaged)."
     )
     notes: str = Field(default="", description="One helpful sentence for the user.")
 

@@ -2,7 +2,8 @@
 
 Ranking is a transparent additive score (see ``_score``), so the agent can explain a pick:
 
-* QLoRA training fits the hardware (per :mod:`catalog.estimate`): +4, otherwise -4;
+* the planned training (``shape_for``, else :data:`catalog.plan_fit.REFERENCE_SHAPE`) fits the hardware (per
+  :mod:`catalog.plan_fit`): +4, otherwise -4;
 * offline availability: packaged +3, in the local cache +2, downloadable from the Hub +1;
 * size: on CPU/MPS smaller is better (-1 per tenfold above 25M params, a further -1 above the CPU-trainable
   size); on a GPU a mild bonus for capacity (+0.5 per tenfold above 100M, at most +1.5) when it fits;
@@ -17,14 +18,16 @@ Ties break on fewer parameters, then on the id, so the order is deterministic.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict
 
 from catalog import load_catalog
 from catalog.availability import Availability, availability
 from catalog.errors import ConfigError
-from catalog.estimate import MemoryEstimate, Method, estimate_training_memory, fits, memory_budget_gb
+from catalog.estimate import MemoryEstimate, fits, memory_budget_gb
 from catalog.hardware import Hardware, detect_hardware
+from catalog.plan_fit import REFERENCE_SHAPE, EstimateShape, estimate_for_entry
 from catalog.schema import TASKS, Catalog, ModelEntry
 
 NATIVE_CLASS = {
@@ -36,8 +39,8 @@ NATIVE_CLASS = {
     "chat": "causal",
 }
 AVAILABILITY_BONUS: dict[str, float] = {"packaged": 3.0, "cached": 2.0, "hub": 1.0, "unavailable": 0.0}
-SEARCH_SEQ_LEN = 512
-SEARCH_BATCH_SIZE = 8
+METHOD_NAMES = {"qlora": "QLoRA", "lora": "LoRA", "full": "Full fine-tuning"}
+ShapeFor = Callable[[ModelEntry], EstimateShape]
 
 
 class RankedModel(BaseModel):
@@ -62,6 +65,7 @@ def search_models(
     available_only: bool = False,
     limit: int | None = None,
     catalog: Catalog | None = None,
+    shape_for: ShapeFor | None = None,
 ) -> list[RankedModel]:
     """Find catalog models matching the filters, best first.
 
@@ -74,6 +78,8 @@ def search_models(
         available_only: Drop models that cannot be loaded now (not packaged, not cached, Hub unreachable).
         limit: Return at most this many.
         catalog: Catalog to search; the default catalog when None.
+        shape_for: The plan to size for each model (``finetune.config.defaults.default_estimate_shape`` gives the
+            default run's, so "fits" agrees with the plan); :data:`catalog.plan_fit.REFERENCE_SHAPE` when None.
 
     Returns:
         Ranked models, best first.
@@ -99,7 +105,8 @@ def search_models(
         where = availability(entry)
         if available_only and where == "unavailable":
             continue
-        ranked.append(_rank(entry, task, language, hardware, where))
+        shape = shape_for(entry) if shape_for is not None else REFERENCE_SHAPE
+        ranked.append(_rank(entry, task, language, hardware, where, shape))
     ranked.sort(key=lambda r: (-r.score, r.entry.params, r.entry.id))
     return ranked[:limit] if limit is not None else ranked
 
@@ -122,46 +129,15 @@ def _matches(
     return max_params is None or entry.params <= max_params
 
 
-def estimate_for_entry(
-    entry: ModelEntry,
-    hardware: Hardware,
-    *,
-    method: Method = "qlora",
-    seq_len: int = SEARCH_SEQ_LEN,
-    batch_size: int = SEARCH_BATCH_SIZE,
-    lora_rank: int = 16,
-    gradient_checkpointing: bool = True,
-) -> MemoryEstimate:
-    """Training memory of a catalog model, using its real shape (hidden size, layers, vocabulary).
-
-    Args:
-        entry: A catalog entry.
-        hardware: The machine (decides the fixed overhead).
-        method: ``qlora``, ``lora`` or ``full``.
-        seq_len: Tokens per example; capped at the model's context length.
-        batch_size: Examples per step.
-        lora_rank: LoRA rank r.
-        gradient_checkpointing: Recompute activations in the backward pass.
-    """
-    return estimate_training_memory(
-        entry.params,
-        method=method,
-        seq_len=min(seq_len, entry.context_length),
-        batch_size=batch_size,
-        lora_rank=lora_rank,
-        gradient_checkpointing=gradient_checkpointing,
-        hidden_size=entry.hidden_size,
-        num_layers=entry.num_layers,
-        vocab_size=entry.vocab_size,
-        lm_head=entry.model_type_class != "encoder",
-        device=hardware.device,
-    )
-
-
 def _rank(
-    entry: ModelEntry, task: str | None, language: str | None, hardware: Hardware, where: Availability
+    entry: ModelEntry,
+    task: str | None,
+    language: str | None,
+    hardware: Hardware,
+    where: Availability,
+    shape: EstimateShape,
 ) -> RankedModel:
-    memory = estimate_for_entry(entry, hardware)
+    memory = estimate_for_entry(entry, hardware, shape)
     fit = fits(memory, hardware)
     score = _score(entry, task, language, hardware, where, fit)
     return RankedModel(
@@ -169,7 +145,7 @@ def _rank(
         score=round(score, 4),
         fits=fit,
         available=where,
-        reason=_reason(entry, language, hardware, where, fit, memory),
+        reason=_reason(entry, language, hardware, where, fit, memory, shape),
         memory=memory,
     )
 
@@ -212,17 +188,19 @@ def _reason(
     where: Availability,
     fit: bool,
     memory: MemoryEstimate,
+    shape: EstimateShape,
 ) -> str:
     budget = memory_budget_gb(hardware)
+    method = METHOD_NAMES[shape.method]
     machine = "GPU" if hardware.device == "cuda" else ("Mac" if hardware.device == "mps" else "CPU")
     parts = [_availability_phrase(entry, where)]
     if fit:
         parts.append(
-            f"QLoRA needs about {memory.total_gb:.1f} GB of the {budget:.1f} GB this {machine} can give"
+            f"{method} needs about {memory.total_gb:.1f} GB of the {budget:.1f} GB this {machine} can give"
         )
     else:
         parts.append(
-            f"QLoRA at batch {SEARCH_BATCH_SIZE} needs about {memory.total_gb:.1f} GB, more than the "
+            f"{method} at batch {shape.batch_size} needs about {memory.total_gb:.1f} GB, more than the "
             f"{budget:.1f} GB available (a smaller batch or shorter sequences may fit)"
         )
     if hardware.device != "cuda":

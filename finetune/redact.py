@@ -13,11 +13,11 @@ import re
 
 #: Environment variables whose values are secrets.
 SECRET_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACEHUB_API_TOKEN", "OPENAI_API_KEY",
-              "TUNEWISE_LLM_API_KEY", "AZURE_OPENAI_API_KEY", "TUNEWISE_SERVE_API_KEY", "ANTHROPIC_API_KEY",
-              "WANDB_API_KEY", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY")
+              "TUNEWISE_LLM_API_KEY", "AZURE_OPENAI_API_KEY", "ANTHROPIC_API_KEY", "WANDB_API_KEY", "GITHUB_TOKEN",
+              "AWS_SECRET_ACCESS_KEY")
 #: Variables the training subprocess gets none of (it needs the Hub token for gated models, not these).
-CHILD_DROP_ENV = ("OPENAI_API_KEY", "TUNEWISE_LLM_API_KEY", "AZURE_OPENAI_API_KEY", "TUNEWISE_SERVE_API_KEY",
-                  "ANTHROPIC_API_KEY", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY")
+CHILD_DROP_ENV = ("OPENAI_API_KEY", "TUNEWISE_LLM_API_KEY", "AZURE_OPENAI_API_KEY", "ANTHROPIC_API_KEY",
+                  "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY")
 MASK = "[secret removed]"
 _SHAPES = re.compile(
     r"\bhf_[A-Za-z0-9]{20,}"
@@ -43,11 +43,6 @@ def redact(text: str) -> str:
     for value in _env_secrets():
         text = text.replace(value, MASK)
     return _SHAPES.sub(MASK, text)
-
-
-def has_secret(text: str) -> bool:
-    """True when ``text`` holds something ``redact`` would mask."""
-    return bool(text) and redact(text) != text
 
 
 def child_env(env: dict[str, str]) -> dict[str, str]:

@@ -11,6 +11,7 @@ import os
 import re
 from pathlib import Path
 
+from catalog.env import env_path
 from catalog.errors import PathError
 
 #: The bundled example datasets, readable (never written) by every session.
@@ -25,7 +26,7 @@ def workspace_root() -> Path:
     Returns:
         The absolute path of ``$TUNEWISE_HOME`` (default ``~/.tunewise``).
     """
-    root = Path(os.environ.get("TUNEWISE_HOME") or Path.home() / ".tunewise").expanduser().resolve()
+    root = env_path("TUNEWISE_HOME").resolve()
     root.mkdir(parents=True, exist_ok=True)
     return root
 

@@ -7,8 +7,9 @@ answer and models from the catalog. Each signal adds a weight to one decision; t
 largest total and the confidence grows with the margin. It is pure and fast: no model is loaded.
 
 The parts: :mod:`assistant.advisor.signals` reads the description (its regex tables are in
-:mod:`assistant.advisor.patterns`), :mod:`assistant.advisor.factors` weighs each signal and
-:mod:`assistant.advisor.models` picks catalog models; this module combines them into the advice.
+:mod:`assistant.advisor.patterns`), :mod:`assistant.advisor.inputs` holds the dataset profile and the measured
+evidence, :mod:`assistant.advisor.factors` weighs each signal and :mod:`assistant.advisor.models` picks catalog
+models; this module combines them into the advice.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from typing import TYPE_CHECKING, cast
 from pydantic import BaseModel, Field
 
 from assistant.advisor.factors import (
-    CUE_RULES,
     DECISIONS,
     GENERATIVE,
     KNOWLEDGE_TASKS,
@@ -29,6 +29,7 @@ from assistant.advisor.factors import (
     evidence_factors,
     text_factors,
 )
+from assistant.advisor.inputs import DatasetProfile, Evidence
 from assistant.advisor.models import ModelPick, pick_models, reference_hardware
 from assistant.advisor.signals import Quote, TextSignals, read_signals
 from catalog.schema import Task
@@ -36,33 +37,8 @@ from catalog.schema import Task
 if TYPE_CHECKING:
     from catalog.hardware import Hardware
 
-# The public API; Decision, DECISIONS, CUE_RULES and ModelPick now live in the advisor_* modules.
-__all__ = ["CUE_RULES", "DECISIONS", "Advice", "DatasetProfile", "Decision", "Evidence", "ModelPick", "advise"]
-
 _TASK_THRESHOLD = 1.5
 _PROMPT_PRIOR = 0.6
-
-
-class DatasetProfile(BaseModel):
-    """What the data inspection found in the user's dataset."""
-
-    rows: int = Field(ge=0, description="Labelled rows (input with the wanted output).")
-    task: Task | None = Field(default=None, description="Task the data's format implies, if any.")
-    labels: dict[str, int] | None = Field(default=None, description="Label -> count, for classification.")
-    avg_tokens: float | None = Field(default=None, ge=0, description="Mean input length in tokens.")
-    languages: list[str] | None = Field(default=None, description="ISO 639-1 codes of the text.")
-
-
-class Evidence(BaseModel):
-    """Scores measured on the user's own data, in a metric where higher is better (accuracy, F1, ROUGE)."""
-
-    metric: str = Field(description="Metric name, e.g. 'accuracy', 'macro-F1', 'ROUGE-L'.")
-    base_score: float = Field(ge=0, description="Base model score on a held-out slice (0..1 or 0..100).")
-    probe_scores: dict[str, float] | None = Field(
-        default=None, description="Fraction of training data (e.g. '0.25') -> score after a short probe run."
-    )
-    projected_score: float | None = Field(default=None, description="Score extrapolated to all the data.")
-    held_out_rows: int | None = Field(default=None, ge=0, description="Rows the scores were measured on.")
 
 
 class Advice(BaseModel):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 from assistant.advisor.patterns import LOW_RESOURCE
 
 if TYPE_CHECKING:
-    from assistant.advisor.advise import Evidence
+    from assistant.advisor.inputs import Evidence
     from assistant.advisor.signals import TextSignals
 
 Decision = Literal["fine-tune", "prompt", "rag"]

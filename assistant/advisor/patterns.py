@@ -128,7 +128,7 @@ TASK_PATTERNS: dict[str, list[tuple[str, float]]] = {
 }
 
 # ---------------------------------------------------------------------------------------------------
-# Decision cue patterns: kind -> (regex, negatable). Weights and reasons live in advisor_factors.
+# Decision cue patterns: kind -> (regex, negatable). Weights and reasons live in factors.py.
 CUE_PATTERNS: dict[str, tuple[str, bool]] = {
     "fixed_labels": (
         r"\b(?:fixed (?:set of |list of )?(?:labels|categories|classes|tags|codes|intents)|predefined "

@@ -3,7 +3,7 @@
 Everything here is plain regular expressions over the lower-cased description: no model is loaded, so
 :func:`read_signals` is fast and deterministic. Patterns carry weights; a match preceded closely by a
 negation ("we do *not* need citations") is dropped. The pattern tables themselves live in
-``assistant/advisor_patterns.py``. The advisor (``assistant/advisor.py``) turns the signals into a
+:mod:`assistant.advisor.patterns`. The advisor (:mod:`assistant.advisor.advise`) turns the signals into a
 decision with reasons; this module only detects and quotes.
 """
 
@@ -15,16 +15,11 @@ from dataclasses import dataclass, field
 from assistant.advisor.patterns import (
     CUE_PATTERNS,
     LANGUAGE_CODES,
-    LOW_RESOURCE,
     NEGATION,
     NO_LABELS,
     TASK_PATTERNS,
 )
 from catalog.schema import TASKS
-
-# Re-exported: the advisor and older callers import these tables from here.
-__all__ = ["CUE_PATTERNS", "LOW_RESOURCE", "TASK_PATTERNS", "Quote", "TextSignals", "read_signals", "score_tasks"]
-
 
 # ---------------------------------------------------------------------------------------------------
 # Quantities ("700 labelled tickets", "3,000 tickets a week", "a few examples").

@@ -12,6 +12,55 @@ from typing import Any
 from catalog.errors import TunewiseError
 
 
+def add_job_parsers(sub: Any) -> None:
+    """Add the ``jobs``, ``compare``, ``serve``, ``export`` and ``push`` sub-commands to the CLI's sub-parsers."""
+    jobs = sub.add_parser("jobs", help="list, show, cancel, resume or retry jobs, or read their logs")
+    jobs.add_argument("action", choices=["list", "show", "cancel", "resume", "retry", "logs"],
+                      help="retry starts a stopped job over as a new job; resume continues it from its checkpoint")
+    jobs.add_argument("job_id", nargs="?")
+    jobs.add_argument("--json", action="store_true", help="print JSON (list, show, cancel, resume, retry)")
+    jobs.add_argument("--follow", "-f", action="store_true",
+                      help="logs: keep printing the log as it grows until the job ends (exit 0 if it succeeded)")
+
+    cmp = sub.add_parser("compare", help="base vs tuned on a job's held-out data (or on another file)")
+    cmp.add_argument("job_id", help="job id or job folder")
+    cmp.add_argument("--data", metavar="FILE", help="score both models on this dataset file now (any format "
+                     "`tunewise data check` reads) instead of the job's held-out split")
+    cmp.add_argument("--limit", type=int, default=10, help="example rows to show (default 10)")
+    cmp.add_argument("--json", action="store_true", help="print one JSON object")
+
+    srv = sub.add_parser("serve", help="an OpenAI-compatible endpoint for a job's base and tuned model")
+    srv.add_argument("job", help="job id or job folder")
+    srv.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    srv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    srv.add_argument("--api-key",
+                     help="require this key as 'Authorization: Bearer KEY' (advised off loopback)")
+    srv.add_argument("--print-vllm", action="store_true",
+                     help="print the equivalent vLLM multi-LoRA serving command instead of serving")
+
+    exp = sub.add_parser("export", help="merge a job's adapter into its base: a standalone model folder")
+    exp.add_argument("job", help="job id or job folder")
+    exp.add_argument("--merge", metavar="OUT", required=True,
+                     help="folder to write the merged model to (new or empty, inside the workspace)")
+    exp.add_argument("--dtype", choices=["float32", "bfloat16"], default="float32",
+                     help="dtype the base is loaded, merged and saved in (default float32)")
+
+    push = sub.add_parser("push", help="upload a job's adapter and model card to a Hugging Face model repo")
+    push.add_argument("job", help="job id or job folder")
+    push.add_argument("repo_id", help="namespace/name of the model repo (created if missing); the token comes from "
+                      "HF_TOKEN or `hf auth login`")
+    visibility = push.add_mutually_exclusive_group()
+    visibility.add_argument("--private", action="store_true", help="create the repo private (the default)")
+    visibility.add_argument("--public", action="store_true", help="create the repo public (default: private)")
+    push.add_argument("--merged", action="store_true",
+                      help="upload the merged standalone model (the adapter folded into a float32 copy of its base, "
+                      "made once in the job folder's merged/) instead of the adapter")
+    push.add_argument("--dataset", metavar="ID",
+                      help="the Hub dataset (namespace/name) the training data came from, recorded in the card")
+    push.add_argument("--dry-run", action="store_true", help="list what would be uploaded; no network")
+    push.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
 def cmd_jobs(args: argparse.Namespace) -> int:
     """Job management: list, show, cancel, resume, retry, logs [--follow]."""
     from finetune.jobs.runner import JobRunner
@@ -81,8 +130,8 @@ def _print_log(runner: Any, job_id: str, follow: bool, poll_s: float = 0.5) -> i
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Print base vs tuned for a finished job: its held-out split, or a data file scored now."""
-    from finetune.export.card import resolve_job_dir
-    from finetune.serve.pair import compare_job
+    from finetune.jobs.refs import resolve_job_dir
+    from finetune.serve.compare import compare_job
 
     result = compare_job(resolve_job_dir(args.job_id), data=args.data, limit=args.limit)
     if args.json:
@@ -126,7 +175,7 @@ def _short(value: Any, width: int = 40) -> str:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve a job's base and tuned model over an OpenAI-compatible API (or print the vLLM command)."""
-    from finetune.export.card import resolve_job_dir
+    from finetune.jobs.refs import resolve_job_dir
     from finetune.serve.openai.app import model_ids, run_server, vllm_command
 
     job_dir = resolve_job_dir(args.job)
@@ -142,7 +191,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Merge a job's adapter into its base; print the output folder as the last line."""
-    from finetune.export.hub import merge_adapter, resolve_job_dir
+    from finetune.export.hub import merge_adapter
+    from finetune.jobs.refs import resolve_job_dir
 
     job_dir = resolve_job_dir(args.job)
     print(f"merging {job_dir.name} into a {args.dtype} copy of its base", file=sys.stderr)
@@ -152,7 +202,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_push(args: argparse.Namespace) -> int:
     """Upload a job's adapter, card, labels and metrics to the Hub (or list them with --dry-run)."""
-    from finetune.export.hub import push_job, resolve_job_dir
+    from finetune.export.hub import push_job
+    from finetune.jobs.refs import resolve_job_dir
 
     result = push_job(resolve_job_dir(args.job), args.repo_id, private=not args.public, dry_run=args.dry_run,
                       merged=args.merged, dataset_id=args.dataset)

@@ -9,9 +9,7 @@ propose a plan, wait for the user's confirmation, start training, report progres
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -22,25 +20,10 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from assistant.guide.calls import explicit_call
 from assistant.guide.intents import read_message
+from assistant.guide.replies import after_tool, pick_model
+from assistant.guide.state import Memory, Tools, artifact, call, example_for, remember
 from assistant.session import is_confirmation
 
-#: The tools bound to the guide: name -> JSON schema of its parameters.
-Tools = dict[str, dict[str, Any]]
-EXAMPLE_DATA = "examples/support_tickets.csv"
-#: The bundled example of each task ("use the example data" picks the one for the task under discussion).
-EXAMPLES_BY_TASK = {
-    "text-classification": (EXAMPLE_DATA, "customer-support tickets, 10 intents"),
-    "token-classification": ("examples/ner_custom_entities.jsonl", "e-bike service notes, 9 entity types"),
-    "question-answering": ("examples/qa_handbook.jsonl", "questions about a staff handbook"),
-    "summarization": ("examples/summarization_incidents.jsonl", "incident reports and call notes"),
-    "translation": ("examples/translation_en_de_support.jsonl", "English-German support sentences"),
-    "chat": ("examples/chat_house_style.jsonl", "support chats in a house style"),
-}
-
-
-def example_for(task: str | None) -> tuple[str, str]:
-    """The bundled example dataset for ``task`` and a few words about it (tickets when unknown)."""
-    return EXAMPLES_BY_TASK.get(task or "", EXAMPLES_BY_TASK["text-classification"])
 INTRO = (
     "Hi! I'm **tunewise's offline guide** — a built-in assistant that runs without any LLM or network. "
     "I help you decide whether fine-tuning a model is worth it for your task, pick a model that fits your "
@@ -48,54 +31,6 @@ INTRO = (
     "Tell me about your task, for example: *\"We want to route support tickets to billing, refund and "
     "delivery teams; we have 700 labelled tickets.\"*"
 )
-
-
-@dataclass
-class Memory:
-    """What the conversation so far has established, read from tool calls and their results."""
-
-    advice: dict[str, Any] | None = None
-    dataset: dict[str, Any] | None = None
-    pending: dict[str, Any] | None = None
-    job_id: str | None = None
-    model: str | None = None
-    calls: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
-
-
-def remember(messages: Sequence[BaseMessage]) -> Memory:
-    """Replay the conversation's tool calls and results into a ``Memory``."""
-    memory = Memory()
-    for message in messages:
-        if isinstance(message, HumanMessage):
-            choice = read_message(str(message.content) if isinstance(message.content, str) else "").model
-            memory.model = choice or memory.model
-        elif isinstance(message, AIMessage):
-            for call in message.tool_calls:
-                memory.calls[str(call["id"])] = (call["name"], dict(call["args"]))
-        elif isinstance(message, ToolMessage):
-            name, args = memory.calls.get(message.tool_call_id, (message.name or "", {}))
-            _absorb(memory, name, args, _artifact(message))
-    return memory
-
-
-def _artifact(message: ToolMessage) -> dict[str, Any]:
-    if isinstance(message.artifact, dict):
-        return message.artifact
-    return {"error": str(message.content)} if str(message.content).startswith("Error") else {}
-
-
-def _absorb(memory: Memory, name: str, args: dict[str, Any], result: dict[str, Any]) -> None:
-    if "error" in result:
-        return
-    if name == "assess_task":
-        memory.advice = result
-    elif name == "inspect_dataset":
-        memory.dataset = result
-    elif name == "start_finetune":
-        if result.get("status") == "needs_confirmation":
-            memory.pending = args
-        elif result.get("status") == "started":
-            memory.pending, memory.job_id = None, result.get("job_id")
 
 
 class OfflineGuide(BaseChatModel):
@@ -141,29 +76,13 @@ def _bound(kwargs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {t["function"]["name"]: t["function"].get("parameters") or {} for t in kwargs.get("tools") or []}
 
 
-def call(name: str, args: dict[str, Any], preface: str, tools: Tools, later: tuple[str, ...] = ()) -> AIMessage:
-    """A reply that calls one tool (or explains, when that tool is not bound); ``later`` names the other
-    requests of a multi-part message, which the preface promises for the next turn."""
-    if later:
-        from assistant.guide.intents import INTENT_WORDS
-
-        asked = " and ".join(INTENT_WORDS[name_] for name_ in later)
-        preface += f" (You also asked about {asked}: one thing at a time — ask me again once this is done.)"
-    if tools and name not in tools:
-        return AIMessage(content=f"{preface} (I would use the `{name}` tool, but it is not available here.)")
-    return AIMessage(content=preface, tool_calls=[{"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}",
-                                                   "type": "tool_call"}])
-
-
 def respond(messages: Sequence[BaseMessage], tools: Tools) -> AIMessage:
     """The guide's next message for a conversation."""
-    from assistant.guide.replies import after_tool
-
     memory = remember(messages)
     last = messages[-1] if messages else HumanMessage("")
     if isinstance(last, ToolMessage):
         name, args = memory.calls.get(last.tool_call_id, (last.name or "", {}))
-        return after_tool(name, args, _artifact(last), str(last.content), memory, tools)
+        return after_tool(name, args, artifact(last), str(last.content), memory, tools)
     text = str(last.content if isinstance(last.content, str) else _text_of(last.content))
     return answer(text, memory, tools)
 
@@ -174,8 +93,6 @@ def _text_of(content: Any) -> str:
 
 def answer(text: str, memory: Memory, tools: Tools) -> AIMessage:
     """Reply to a user message."""
-    from assistant.guide.replies import pick_model
-
     explicit = explicit_call(text, tools)
     if explicit is not None:
         return call(explicit[0], explicit[1], f"Calling `{explicit[0]}`.", tools)

@@ -6,7 +6,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
-from assistant.guide.model import Memory, Tools, call, example_for
+from assistant.guide.state import Memory, Tools, call, example_for
 
 TRAINABLE_TASKS = ("text-classification", "token-classification", "question-answering", "summarization",
                    "translation", "chat")

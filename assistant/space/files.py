@@ -26,7 +26,7 @@ DEFAULT_TITLE = "tunewise"
 MAX_TITLE = 60
 
 #: (GPU name, GPU memory GiB per GPU, RAM GiB, vCPUs) of each Space hardware, from the Hub's pricing page.
-#: ZeroGPU is listed as a CPU: its GPU is lent per request, so training runs on the CPU (see space_runtime).
+#: ZeroGPU is listed as a CPU: its GPU is lent per request, so training runs on the CPU (see assistant.space.runtime).
 HARDWARE_PROFILES: dict[str, tuple[str | None, float | None, float, int]] = {
     "cpu-basic": (None, None, 16, 2), "cpu-upgrade": (None, None, 32, 8), "zero-a10g": (None, None, 16, 4),
     "t4-small": ("NVIDIA T4", 16, 15, 4), "t4-medium": ("NVIDIA T4", 16, 30, 8),
@@ -88,7 +88,7 @@ def space_models(hardware: str) -> list[str]:
     """Catalog models this hardware can fine-tune (QLoRA fits; on a CPU, CPU-trainable), in catalog order."""
     from catalog import load_catalog
     from catalog.estimate import fits
-    from catalog.search import estimate_for_entry
+    from catalog.plan_fit import estimate_for_entry
 
     hw = hardware_profile(hardware)
     return [entry.id for entry in load_catalog().models

@@ -26,6 +26,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, TypeVar
 
+from catalog.env import env_path
+
 log = logging.getLogger(__name__)
 
 #: Where the Hub mounts a Space's persistent storage.
@@ -119,8 +121,9 @@ def configure_space(environ: MutableMapping[str, str] | None = None, data_dir: P
     cpu = zero or not _has_cuda_device()
     if cpu:
         _cpu_limits(env)
-    _runtime = SpaceRuntime(space_id=env.get("SPACE_ID"), persistent=persistent, home=env.get("TUNEWISE_HOME"),
-                            zero_gpu=zero, cpu_training=cpu, oauth=oauth_enabled(env))
+    _runtime = SpaceRuntime(space_id=env.get("SPACE_ID"), persistent=persistent,
+                            home=str(env_path("TUNEWISE_HOME", env)), zero_gpu=zero, cpu_training=cpu,
+                            oauth=oauth_enabled(env))
     log.info("Space runtime: %s", _runtime)
     return _runtime
 
@@ -133,7 +136,7 @@ def runtime() -> SpaceRuntime:
         return SpaceRuntime()
     zero = is_zero_gpu()
     return SpaceRuntime(space_id=os.environ.get("SPACE_ID"), persistent=SPACE_DATA.is_dir(),
-                        home=os.environ.get("TUNEWISE_HOME"), zero_gpu=zero,
+                        home=str(env_path("TUNEWISE_HOME")), zero_gpu=zero,
                         cpu_training=zero or not _has_cuda_device(), oauth=oauth_enabled())
 
 
@@ -186,7 +189,11 @@ def gpu(fn: F, duration: int = GPU_DURATION_S) -> F:
 
 
 def use_gpu(handlers: Any) -> None:
-    """On ZeroGPU, run the page callbacks that load and run models under ``spaces.GPU``; else nothing."""
+    """On ZeroGPU, run the Compare tab's callbacks that load and run models under ``spaces.GPU``; else nothing.
+
+    Args:
+        handlers: The page's :class:`~assistant.ui.compare_tab.CompareHandlers`.
+    """
     if not runtime().zero_gpu:
         return
     for name in ("compare", "try_input", "ab_show"):

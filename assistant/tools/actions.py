@@ -7,14 +7,9 @@ import json
 from typing import Any
 
 from assistant.session import Services, Session
-from assistant.tools.plan_checks import (
-    check_available,
-    check_model_for,
-    check_session_limits,
-    fit_to_machine,
-    model_shape,
-)
-from assistant.tools.toolkit import (
+from assistant.tools.estimates import estimate_for, estimate_run
+from assistant.tools.plan_checks import check_available, check_model_for, check_session_limits, fit_to_machine
+from assistant.tools.schemas import (
     AssessTaskArgs,
     CompareArgs,
     EstimateArgs,
@@ -31,7 +26,6 @@ EVIDENCE_ROWS = 300  # held-out rows scored for advice: enough for +-6 points at
 MIN_PROBE_ROWS = 40  # below this a 10 % slice has too few examples per label to mean anything
 
 HEAD_TASKS = ("text-classification", "token-classification", "question-answering")
-PADDING_FACTOR = 1.5  # padded batch length / mean example length with length-grouped batches
 
 TINY_NOTE = ("This job used a model outside the catalog (such as a tiny test model): its outputs show the "
              "plumbing, not real quality.")
@@ -59,21 +53,22 @@ def dataset_evidence(path: str) -> tuple[Any, Any]:
     Generative tasks get a profile only: measuring a base model by prompting needs a real generative
     model, and none ships offline (the packaged model is an encoder).
     """
-    from assistant.advisor.advise import DatasetProfile, Evidence
+    from assistant.advisor.inputs import DatasetProfile, Evidence
     from catalog import load_catalog
     from catalog.availability import resolve_model_path
-    from finetune.data.facade import inspect_data, load_classification
+    from finetune.data.classification_split import split_classification
+    from finetune.data.intake import inspect_and_load
     from finetune.tasks.metrics import classification_metrics, learning_curve_probe, zero_shot_predict
     from finetune.workspace import confine
 
-    report = inspect_data(confine(path))
-    if not report.ok:
+    report, loaded = inspect_and_load(confine(path))  # one pass: the report, and the records when usable
+    if loaded is None:
         raise DataError(f"{path} has problems to fix before I can measure anything:\n"
                         + "\n".join(f"- {p}" for p in report.problems[:10]))
     if report.task != "text-classification":
         profile = DatasetProfile(rows=report.rows, task=report.task, avg_tokens=report.lengths.get("mean"))
         return profile, None
-    data = load_classification(confine(path))
+    data = split_classification(loaded)
     profile = DatasetProfile(rows=report.rows, task="text-classification", labels=report.labels,
                              avg_tokens=report.lengths.get("mean"))
     encoder = resolve_model_path(next(m for m in load_catalog().models if m.packaged))
@@ -93,12 +88,14 @@ def search_catalog(services: Services, session: Session, **kwargs: Any) -> Resul
     """Rank catalog models for a task on this machine's hardware."""
     from catalog.hardware import detect_hardware
     from catalog.search import search_models
+    from finetune.config.defaults import default_estimate_shape
 
     args = SearchCatalogArgs(**kwargs)
     task = args.task or session.last_task
     hits = search_models(task=task, language=args.language, license=None if args.license == "any" else "permissive",
                          max_params=int(args.max_params_millions * 1e6) if args.max_params_millions else None,
-                         hardware=detect_hardware(), limit=args.limit)
+                         hardware=detect_hardware(), limit=args.limit,
+                         shape_for=lambda entry: default_estimate_shape(task, entry))
     rows = [{"id": h.entry.id, "params_m": round(h.entry.params / 1e6, 1), "license": h.entry.license,
              "fits": h.fits, "available": h.available, "reason": h.reason} for h in hits]
     if not rows:
@@ -110,7 +107,7 @@ def search_catalog(services: Services, session: Session, **kwargs: Any) -> Resul
 
 def inspect_dataset(services: Services, session: Session, **kwargs: Any) -> Result:
     """Validate a dataset of any task: format, task, column roles, labels, lengths and every problem."""
-    from finetune.data.facade import inspect_data
+    from finetune.data.intake import inspect_data
     from finetune.workspace import confine
 
     args = InspectDatasetArgs(**kwargs)
@@ -125,78 +122,23 @@ def inspect_dataset(services: Services, session: Session, **kwargs: Any) -> Resu
 
 
 def estimate_resources(services: Services, session: Session, **kwargs: Any) -> Result:
-    """Estimate memory and time for training a catalog model here (the tool; it needs no session)."""
-    return estimate_for(EstimateArgs(**kwargs))
-
-
-def estimate_for(args: EstimateArgs) -> Result:
-    """Memory and time for ``args`` on this machine, as ``(text, estimate)`` (the tool and the Catalog tab)."""
-    est = _estimate(args.model_id, args.seq_len, args.batch_size, args.method, examples=1000, epochs=3)
-    text = (f"{args.method.upper()} on {args.model_id}: about {est['memory_gb']:.1f} GB peak "
-            f"({'fits' if est['fits'] else 'does NOT fit'} on {est['hardware']}); ~{est['time']} "
-            "for 1,000 examples x 3 epochs.")
-    return text, est
-
-
-
-
-def folder_params(folder: str) -> int:
-    """Parameters of the model in ``folder``, counted on the meta device (no weights are read)."""
-    import torch
-    from transformers import AutoConfig, AutoModel
-
-    config = AutoConfig.from_pretrained(folder)
-    with torch.device("meta"):
-        model = AutoModel.from_config(config)
-    return sum(p.numel() for p in model.parameters())
-
-
-def _estimate(model_id: str, seq_len: int, batch: int, method: str, *, examples: int, epochs: float,
-              avg_tokens: float | None = None, checkpointing: bool = False) -> dict:
-    """Memory at ``seq_len`` (the worst batch) and time at the tokens training will really see: with
-    dynamic padding a batch is padded to its longest example, about 1.5x the mean when lengths are
-    grouped, and never past ``seq_len``; without a dataset, half of ``seq_len`` is assumed."""
-    from catalog import get_model, load_catalog
-    from catalog.estimate import estimate_training_memory, estimate_training_time, fits
-    from catalog.hardware import detect_hardware
-    from finetune.train.model import resolve_model_source
-
-    hw = detect_hardware()
-    entry = load_catalog().get(model_id)
-    if entry is None:
-        source, _ = resolve_model_source(model_id)
-        if source == model_id:
-            get_model(model_id)  # not a model folder either: raises, naming the closest catalog ids
-        params = folder_params(source)
-        mem = estimate_training_memory(params, method=method, seq_len=seq_len, batch_size=batch,  # type: ignore[arg-type]
-                                       gradient_checkpointing=checkpointing,
-                                       device="cuda" if hw.device == "cuda" else "cpu")
-        per_example = min(seq_len, PADDING_FACTOR * avg_tokens) if avg_tokens else seq_len * 0.5
-        took = estimate_training_time(params, int(examples * per_example * epochs), method=method,  # type: ignore[arg-type]
-                                      hardware=hw, gradient_checkpointing=checkpointing)
-        return {"model_id": model_id, "memory_gb": round(mem.total_gb, 2), "fits": fits(mem, hw),
-                "breakdown": mem.breakdown, "seconds": round(took.seconds, 1), "time": took.describe(),
-                "hardware": hw.describe(), "params": params}
-    mem = estimate_training_memory(entry.params, method=method, seq_len=seq_len, batch_size=batch,  # type: ignore[arg-type]
-                                   gradient_checkpointing=checkpointing, device="cuda" if hw.device == "cuda" else "cpu",
-                                   **model_shape(entry))
-    per_example = min(seq_len, PADDING_FACTOR * avg_tokens) if avg_tokens else seq_len * 0.5
-    # An encoder's input embedding is a table lookup: it holds parameters but does no matmul per token.
-    lookup = (entry.vocab_size or 0) * (entry.hidden_size or 0) if entry.model_type_class == "encoder" else 0
-    took = estimate_training_time(max(entry.params - lookup, entry.params // 4), int(examples * per_example * epochs),
-                                  method=method, hardware=hw, gradient_checkpointing=checkpointing)  # type: ignore[arg-type]
-    return {"model_id": entry.id, "memory_gb": round(mem.total_gb, 2), "fits": fits(mem, hw),
-            "breakdown": mem.breakdown, "seconds": round(took.seconds, 1), "time": took.describe(),
-            "hardware": hw.describe()}
+    """Estimate memory and time for training a model here: the default run of the conversation's task (else
+    the model's primary task), with the tokens, batch and method the call gives."""
+    return estimate_for(EstimateArgs(**kwargs), task=session.last_task)
 
 
 def start_finetune(services: Services, session: Session, **kwargs: Any) -> Result:
-    """Start the plan the user confirmed; otherwise record it and ask for confirmation."""
-    from finetune.data.facade import inspect_data
+    """Start the plan the user confirmed; otherwise record it and ask for confirmation.
+
+    The plan starts from the preset of its task and model family when there is one (else ``RunConfig``'s
+    defaults), with the arguments given on top, adjusted to fit this machine.
+    """
+    from finetune.config.defaults import estimate_shape
+    from finetune.data.intake import inspect_data
     from finetune.workspace import confine
 
     args = StartFinetuneArgs(**kwargs)
-    cfg = plan_config(args)
+    cfg, preset = plan_config(args)
     entry = check_model_for(cfg.model.name, cfg.task)
     report = inspect_data(confine(cfg.data.path), task=cfg.task, columns=cfg.data.columns or None,
                           max_length=cfg.data.max_length)
@@ -208,15 +150,13 @@ def start_finetune(services: Services, session: Session, **kwargs: Any) -> Resul
     adjusted: list[str] = []
     if entry is not None:
         cfg, adjusted = fit_to_machine(cfg, entry)
-    est = _estimate(cfg.model.name, cfg.data.max_length or 128, cfg.train.batch_size, "qlora",
-                    examples=train_rows, epochs=cfg.train.epochs, avg_tokens=report.lengths.get("mean"),
-                    checkpointing=cfg.train.gradient_checkpointing)
+    est = estimate_run(cfg.model.name, estimate_shape(cfg), examples=train_rows, avg_tokens=report.lengths.get("mean"))
     check_available(entry, cfg.task)
     plan = {"model": cfg.model.name, "dataset": cfg.data.path, "task": cfg.task, "epochs": cfg.train.epochs,
             "learning_rate": cfg.train.learning_rate, "batch_size": cfg.train.batch_size,
             "max_length": cfg.data.max_length, "quantization": f"{cfg.quantization.bits}-bit {cfg.quantization.quant_type}",
             "lora_r": cfg.lora.r, "train_rows": train_rows, "eval_rows": held,
-            "memory_gb": est["memory_gb"], "time": est["time"], "adjusted_to_fit": adjusted}
+            "memory_gb": est["memory_gb"], "time": est["time"], "adjusted_to_fit": adjusted, "preset": preset}
     if session.confirmed_plan is not None:
         check_session_limits(services, session)
     if session.take_confirmed(cfg):
@@ -227,23 +167,18 @@ def start_finetune(services: Services, session: Session, **kwargs: Any) -> Resul
                 "the Jobs tab.", {"status": "started", "job_id": job.id, "plan": plan})
     session.propose(cfg)
     text = ("Plan ready (not started yet — it needs the user's confirmation):\n"
-            f"- model: {plan['model']} with QLoRA ({plan['quantization']} base, LoRA r={plan['lora_r']}"
+            f"- model: {plan['model']} with {'QLoRA' if cfg.quantization.bits == 4 else 'LoRA'} "
+            f"({plan['quantization']} base, LoRA r={plan['lora_r']}"
             f"{', new head trained' if cfg.task in HEAD_TASKS else ''}) for {cfg.task}\n"
             f"- data: {plan['dataset']} — {plan['train_rows']} training rows, {plan['eval_rows']} held out\n"
             f"- {plan['epochs']:g} epoch{'' if plan['epochs'] == 1 else 's'}, learning rate {plan['learning_rate']:g}, batch {plan['batch_size']}, "
             f"max {plan['max_length']} tokens\n"
             f"- estimated peak memory {plan['memory_gb']} GB, time {plan['time']}")
+    if preset:
+        text += f"\n- starts from the preset {preset} (see `tunewise presets show {preset}`)"
     if adjusted:
         text += "\n- adjusted so it fits this machine: " + "; ".join(adjusted)
     return text, {"status": "needs_confirmation", "plan": plan}
-
-
-
-
-
-
-
-
 
 
 def _job_id(session: Session, job_id: str | None) -> str:
@@ -302,7 +237,7 @@ def cancel_job(services: Services, session: Session, **kwargs: Any) -> Result:
 
 def evaluate(services: Services, session: Session, **kwargs: Any) -> Result:
     """Held-out metrics of a finished job."""
-    from finetune.serve.pair import compare_job
+    from finetune.serve.compare import compare_job
 
     job_id = _job_id(session, JobArgs(**kwargs).job_id)
     job = services.runner.get(job_id, owner=services.owner_filter(session))
@@ -312,7 +247,8 @@ def evaluate(services: Services, session: Session, **kwargs: Any) -> Result:
 
 def compare(services: Services, session: Session, **kwargs: Any) -> Result:
     """Base vs tuned: held-out metrics and examples, plus a new input through both models."""
-    from finetune.serve.pair import classifier_pair, compare_job
+    from finetune.serve.compare import compare_job
+    from finetune.serve.pair import classifier_pair
 
     args = CompareArgs(**kwargs)
     job_id = _job_id(session, args.job_id)

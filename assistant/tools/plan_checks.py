@@ -46,19 +46,18 @@ def fit_to_machine(cfg: Any, entry: Any) -> tuple[Any, list[str]]:
     Raises:
         TunewiseError: When nothing makes it fit, naming the need and the machine.
     """
-    from catalog.estimate import estimate_training_memory, fit_plan, memory_budget_gb
+    from catalog.estimate import memory_budget_gb
     from catalog.hardware import detect_hardware
+    from catalog.plan_fit import entry_dims, estimate_shape_memory, fit_plan, smallest_shape
+    from finetune.config.defaults import estimate_shape
 
     hw = detect_hardware()
-    method = "qlora" if cfg.quantization.bits == 4 else "lora"
-    fit = fit_plan(entry.params, hw, method=method, seq_len=cfg.data.max_length, batch_size=cfg.train.batch_size,
-                   gradient_accumulation=cfg.train.gradient_accumulation, lora_rank=cfg.lora.r,
-                   gradient_checkpointing=cfg.train.gradient_checkpointing, **model_shape(entry))
+    shape = estimate_shape(cfg)
+    fit = fit_plan(entry.params, hw, shape, **entry_dims(entry))
     if fit is None:
-        smallest = estimate_training_memory(entry.params, method=method, seq_len=128, batch_size=1,  # type: ignore[arg-type]
-                                            lora_rank=cfg.lora.r, gradient_checkpointing=True,
-                                            device="cuda" if hw.device == "cuda" else "cpu", **model_shape(entry))
-        raise TunewiseError(f"{entry.id} does not fit here even with batch 1, 128 tokens and gradient "
+        least = smallest_shape(shape)
+        smallest = estimate_shape_memory(entry.params, hw, least, **entry_dims(entry))
+        raise TunewiseError(f"{entry.id} does not fit here even with batch 1, {least.seq_len} tokens and gradient "
                             f"checkpointing: it needs about {smallest.total_gb:.1f} GB and {hw.describe()} allows "
                             f"{memory_budget_gb(hw):.1f} GB for training. Pick a smaller model from the catalog.")
     if not fit.changes:
@@ -110,9 +109,3 @@ def check_available(entry: Any, task: str) -> None:
                    f"models/my-model**; or connect to the Hub once (`hf download {entry.id}`) and try again.")
     raise TunewiseError(f"{entry.id} cannot be loaded here: it is not packaged or in the local cache, and the "
                         f"model hub is unreachable. {instead}")
-
-
-def model_shape(entry: Any) -> dict[str, Any]:
-    """The estimator's shape arguments from a catalog entry (guessed from the size where unknown)."""
-    return {"hidden_size": entry.hidden_size, "num_layers": entry.num_layers, "vocab_size": entry.vocab_size,
-            "lm_head": entry.model_type_class != "encoder"}

@@ -1,18 +1,25 @@
-"""The Compare tab's pieces: base and tuned side by side (streamed for generative jobs), the outputs for a
-blind A/B trial, and how metrics, deltas and held-out examples are shown."""
+"""The Compare tab: its callbacks (held-out metrics base vs tuned, one new input through both, blind A/B
+trials and votes) and their pieces: base and tuned side by side (streamed for generative jobs), the outputs
+for a blind A/B trial, and how metrics, deltas and held-out examples are shown. The callbacks never raise to
+the browser: user errors become readable text."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from catalog.errors import TunewiseError
+
+if TYPE_CHECKING:
+    from assistant.agent import Assistant
 
 
 def readable_example(task: str | None, example: dict[str, Any]) -> dict[str, Any]:
     """NER tag lists as entity spans ("speed sensor (PART)"); other tasks' values as they are."""
     if task != "token-classification":
         return example
-    from finetune.serve.outputs import bio_entities
+    from finetune.tasks.ner import bio_entities
 
     tokens = str(example.get("input", "")).split()
     shown = dict(example)
@@ -80,3 +87,98 @@ def is_catalog_model(model: str) -> bool:
     from catalog import load_catalog
 
     return load_catalog().get(model) is not None
+
+
+class CompareHandlers:
+    """The Compare tab's callbacks, bound to one ``Assistant`` (and through it the shared services)."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.services = assistant.services
+
+    def compare_choices(self, session_id: str) -> Any:
+        """Succeeded jobs of this session, newest first."""
+        import gradio as gr
+
+        session = self.services.session(session_id)
+        jobs = [j.id for j in self.services.runner.list(owner=self.services.owner_filter(session))
+                if j.status == "succeeded"]
+        value = session.last_job_id if session.last_job_id in jobs else (jobs[0] if jobs else None)
+        return gr.update(choices=jobs, value=value)
+
+    def compare(self, job_id: str | None, session_id: str) -> tuple[str, Any]:
+        """Held-out metrics and examples, base vs tuned."""
+        import pandas as pd
+
+        from finetune.serve.compare import compare_job
+
+        if not job_id:
+            return "No finished job yet: fine-tune a model first.", None
+        session = self.services.session(session_id)
+        try:
+            job = self.services.runner.get(job_id, self.services.owner_filter(session))
+            result = compare_job(job.path, limit=30)
+        except TunewiseError as exc:
+            return f"⚠️ {exc}", None
+        method = result["base_method"] or "none (an untrained head is no baseline for this task)"
+        lines = [f"### {job.model} on `{job.data}` ({result['task']})", f"Base: {method}. "
+                 f"Held-out rows: {result['eval_rows']}.", "", "| metric | base | tuned | change |", "|---|---|---|---|"]
+        for key, tuned in result["metrics"]["tuned"].items():
+            base = result["metrics"]["base"].get(key)
+            lines.append(f"| {key} | {fmt_metric(key, base)} | {fmt_metric(key, tuned)} | "
+                         f"{fmt_delta(key, base, tuned)} |")
+        if not is_catalog_model(job.model):
+            from assistant.tools.actions import TINY_NOTE
+
+            lines.append(f"\n> ⚠️ {TINY_NOTE}")
+        columns = ["reference", "base", "tuned", "tuned_score", "input"]
+        rows = [readable_example(result["task"], e) for e in result["examples"]]
+        examples = pd.DataFrame(rows).reindex(columns=columns)
+        return "\n".join(lines), examples
+
+    def try_input(self, job_id: str | None, text: str, session_id: str) -> Iterator[tuple[str, str]]:
+        """Run one new input through base and tuned; generated text streams in as it is made."""
+        if not job_id or not (text or "").strip():
+            yield "Pick a finished job and type an input.", ""
+            return
+        session = self.services.session(session_id)
+        try:
+            job = self.services.runner.get(job_id, self.services.owner_filter(session))
+            yield from side_by_side(job.path, text)
+        except TunewiseError as exc:
+            yield f"⚠️ {exc}", ""
+
+    def ab_show(self, job_id: str | None, text: str, session_id: str) -> tuple[str, str, str, str]:
+        """Run an input through both models and show the answers as A and B in random order."""
+        from finetune.serve.ab import VoteStore
+
+        if not job_id or not (text or "").strip():
+            return "", "", "", "Pick a finished job and type an input."
+        session = self.services.session(session_id)
+        try:
+            job = self.services.runner.get(job_id, self.services.owner_filter(session))
+            base, tuned = pair_outputs(job.path, text)
+            store = VoteStore()
+            trial = store.new_trial(job.id, session.owner, text.strip()[:4000], base, tuned)
+            tally = store.tally(job.id).describe()
+        except TunewiseError as exc:
+            return "", "", "", f"Problem: {exc}"
+        return f"**A:** {trial.left}", f"**B:** {trial.right}", trial.id, f"Vote to reveal. {tally}"
+
+    def ab_vote(self, trial_id: str, vote: str, job_id: str | None, session_id: str) -> tuple[str, str]:
+        """Record a vote, reveal which side was tuned, and show the tally."""
+        from finetune.serve.ab import VoteStore
+
+        if not trial_id:
+            return "Show two answers first, then vote.", ""
+        session = self.services.session(session_id)
+        store = VoteStore()
+        try:
+            result = store.vote(trial_id, vote, session.owner)
+        except TunewiseError as exc:
+            return f"Problem: {exc}", ""
+        tuned_letter = "A" if result["tuned_side"] == "left" else "B"
+        verdict = {"tuned": "you preferred the **tuned** model", "base": "you preferred the **base** model",
+                   "tie": "you called it a tie", "both_bad": "you found both answers bad"}[result["winner"]]
+        tally = store.tally(job_id).describe() if job_id else ""
+        return f"{tuned_letter} was the tuned model: {verdict}. {tally}", ""

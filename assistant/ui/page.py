@@ -35,16 +35,21 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
     import gradio as gr
 
     from assistant.space.runtime import use_gpu
-    from assistant.ui.catalog_tab import METHODS, estimate_markdown, languages, model_ids
-    from assistant.ui.handlers import UPLOAD_TYPES, Handlers
+    from assistant.ui.catalog_tab import METHODS, catalog_table, estimate_markdown, languages, model_ids
+    from assistant.ui.chat_tab import ChatHandlers
+    from assistant.ui.compare_tab import CompareHandlers
+    from assistant.ui.data_tab import UPLOAD_TYPES, DataHandlers
+    from assistant.ui.jobs_tab import JobsHandlers
     from assistant.ui.sign_in import add_hub_push, add_sign_in, connect_sign_in
     from assistant.ui.suggestions import MAX_SUGGESTIONS, START
     from catalog.schema import TASKS
 
     settings = settings or Settings.from_env()
     assistant = assistant or Assistant(Services(single_user=settings.single_user), settings)
-    h = Handlers(assistant)
-    use_gpu(h)  # ZeroGPU only: model-running callbacks under spaces.GPU
+    chat, data, jobs = ChatHandlers(assistant), DataHandlers(assistant), JobsHandlers(assistant)
+    cmp = CompareHandlers(assistant)
+    use_gpu(cmp)  # ZeroGPU only: model-running callbacks under spaces.GPU
+    services = assistant.services
 
     with gr.Blocks(title="tunewise — should you fine-tune?") as demo:
         session_id = gr.BrowserState(None, storage_key="tunewise_session")
@@ -135,41 +140,41 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
                                                      ("tie", "Tie"), ("both_bad", "Both bad"))]
                 ab_result = gr.Markdown(elem_id="tw-ab-result")
                 ab_trial = gr.State("")
-                add_hub_push(h.services, cmp_pick, session_id)  # a Space with hf_oauth only
+                add_hub_push(services, cmp_pick, session_id)  # a Space with hf_oauth only
 
-        loaded = demo.load(h.restore, inputs=session_id, outputs=[session_id, chatbot])
-        loaded.then(h.suggestions, inputs=session_id, outputs=quick)
-        connect_sign_in(h.services, loaded, signed_in, session_id)
+        loaded = demo.load(chat.restore, inputs=session_id, outputs=[session_id, chatbot])
+        loaded.then(chat.suggestions, inputs=session_id, outputs=quick)
+        connect_sign_in(services, loaded, signed_in, session_id)
         chat_io = {"inputs": [box, chatbot, session_id], "outputs": [chatbot, box, session_id]}
-        send.click(h.chat, **chat_io, api_name="chat").then(h.suggestions, inputs=session_id, outputs=quick)
-        box.submit(h.chat, **chat_io, api_name=False).then(h.suggestions, inputs=session_id, outputs=quick)
+        send.click(chat.chat, **chat_io, api_name="chat").then(chat.suggestions, inputs=session_id, outputs=quick)
+        box.submit(chat.chat, **chat_io, api_name=False).then(chat.suggestions, inputs=session_id, outputs=quick)
         for button in quick:  # a click sends the button's current label as the user's reply
             button.click(lambda label: label, inputs=button, outputs=box, api_name=False).then(
-                h.chat, **chat_io, api_name=False).then(h.suggestions, inputs=session_id, outputs=quick)
+                chat.chat, **chat_io, api_name=False).then(chat.suggestions, inputs=session_id, outputs=quick)
         for control in (task, lang, lic, size, fits):
-            control.change(h.catalog, inputs=[task, lang, lic, size, fits], outputs=table, api_name=False)
-        demo.load(h.catalog, inputs=[task, lang, lic, size, fits], outputs=table, api_name="catalog")
+            control.change(catalog_table, inputs=[task, lang, lic, size, fits], outputs=table, api_name=False)
+        demo.load(catalog_table, inputs=[task, lang, lic, size, fits], outputs=table, api_name="catalog")
         est_btn.click(estimate_markdown, inputs=[est_model, est_len, est_batch, est_method], outputs=est_out,
                       api_name="estimate")
-        upload.upload(h.upload, inputs=[upload, session_id, data_task, data_roles],
+        upload.upload(data.upload, inputs=[upload, session_id, data_task, data_roles],
                       outputs=[report, preview, uploaded])
-        recheck.click(h.recheck, inputs=[uploaded, data_task, data_roles], outputs=[report, preview])
-        use.click(lambda p: f"check {p}" if p else "", inputs=uploaded, outputs=box).then(h.chat, **chat_io)
+        recheck.click(data.recheck, inputs=[uploaded, data_task, data_roles], outputs=[report, preview])
+        use.click(lambda p: f"check {p}" if p else "", inputs=uploaded, outputs=box).then(chat.chat, **chat_io)
         jobs_out = [jobs_table, job_pick, job_detail, loss_plot, eval_plot, logs]
-        timer.tick(h.jobs, inputs=[session_id, job_pick], outputs=jobs_out, show_progress="hidden")
-        job_pick.change(h.jobs, inputs=[session_id, job_pick], outputs=jobs_out, show_progress="hidden")
-        cancel.click(lambda j, s: h.job_action("cancel", j, s), inputs=[job_pick, session_id], outputs=job_detail)
-        resume.click(lambda j, s: h.job_action("resume", j, s), inputs=[job_pick, session_id], outputs=job_detail)
-        retry.click(lambda j, s: h.job_action("retry", j, s), inputs=[job_pick, session_id], outputs=job_detail)
-        cmp_load.click(h.compare, inputs=[cmp_pick, session_id], outputs=[cmp_summary, cmp_examples])
-        compare_tab.select(h.compare_choices, inputs=session_id, outputs=cmp_pick).then(
-            h.compare, inputs=[cmp_pick, session_id], outputs=[cmp_summary, cmp_examples])
-        demo.load(h.compare_choices, inputs=session_id, outputs=cmp_pick)
-        probe_btn.click(h.try_input, inputs=[cmp_pick, probe, session_id], outputs=[base_out, tuned_out])
-        ab_show.click(h.ab_show, inputs=[cmp_pick, ab_input, session_id],
+        timer.tick(jobs.jobs, inputs=[session_id, job_pick], outputs=jobs_out, show_progress="hidden")
+        job_pick.change(jobs.jobs, inputs=[session_id, job_pick], outputs=jobs_out, show_progress="hidden")
+        cancel.click(lambda j, s: jobs.job_action("cancel", j, s), inputs=[job_pick, session_id], outputs=job_detail)
+        resume.click(lambda j, s: jobs.job_action("resume", j, s), inputs=[job_pick, session_id], outputs=job_detail)
+        retry.click(lambda j, s: jobs.job_action("retry", j, s), inputs=[job_pick, session_id], outputs=job_detail)
+        cmp_load.click(cmp.compare, inputs=[cmp_pick, session_id], outputs=[cmp_summary, cmp_examples])
+        compare_tab.select(cmp.compare_choices, inputs=session_id, outputs=cmp_pick).then(
+            cmp.compare, inputs=[cmp_pick, session_id], outputs=[cmp_summary, cmp_examples])
+        demo.load(cmp.compare_choices, inputs=session_id, outputs=cmp_pick)
+        probe_btn.click(cmp.try_input, inputs=[cmp_pick, probe, session_id], outputs=[base_out, tuned_out])
+        ab_show.click(cmp.ab_show, inputs=[cmp_pick, ab_input, session_id],
                       outputs=[ab_left, ab_right, ab_trial, ab_result])
         for button, vote in zip(ab_buttons, ("left", "right", "tie", "both_bad"), strict=True):
-            button.click(lambda t, j, s, v=vote: h.ab_vote(t, v, j, s), inputs=[ab_trial, cmp_pick, session_id],
+            button.click(lambda t, j, s, v=vote: cmp.ab_vote(t, v, j, s), inputs=[ab_trial, cmp_pick, session_id],
                          outputs=[ab_result, ab_trial])
     demo.queue(default_concurrency_limit=4, max_size=64)
     return demo

@@ -9,10 +9,12 @@ lists every problem with its field and the fix.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.fields import FieldInfo
 
 from catalog.errors import ConfigError
 from catalog.schema import Task
@@ -138,7 +140,9 @@ class EvalSettings(_Part):
 class OutputSettings(_Part):
     """Where the run writes its folder."""
 
-    dir: str | None = Field(None, description="Job folder; set by the job runner (empty = a new folder).")
+    dir: str | None = Field(
+        None, description="Job folder, new or empty, inside the workspace (empty = a new folder under jobs/)."
+    )
 
 
 class RunConfig(_Part):
@@ -204,24 +208,33 @@ class RunConfig(_Part):
         Raises:
             ConfigError: When the file is missing, is not YAML, or has invalid fields.
         """
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"Config file {path} does not exist.") from None
-        except UnicodeDecodeError:
-            raise ConfigError(f"Config file {path} is not UTF-8 text.") from None
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"Config file {path} is not valid YAML: {exc}") from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"Config file {path} must hold a mapping of sections (task, model, data, ...).")
-        return cls.from_dict(data)
+        return cls.from_dict(read_yaml_mapping(path))
 
 
-def format_validation_error(exc: ValidationError, subject: str = "The run config") -> str:
-    """Turn a pydantic error into one readable line per problem: ``field: message``."""
+def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
+    """Read a config file as written (a mapping of sections), before any validation.
+
+    Raises:
+        ConfigError: When the file is missing, is not UTF-8 YAML, or does not hold a mapping.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"Config file {path} does not exist.") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"Config file {path} is not UTF-8 text.") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"Config file {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"Config file {path} must hold a mapping of sections (task, model, data, ...).")
+    return data
+
+
+def validation_problems(exc: ValidationError) -> list[str]:
+    """One readable line per problem of a pydantic error: ``- field: message``."""
     lines = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "config"
@@ -231,12 +244,59 @@ def format_validation_error(exc: ValidationError, subject: str = "The run config
         elif err["type"] == "literal_error":
             msg = f"must be one of {err.get('ctx', {}).get('expected', '')}"
         lines.append(f"- {where}: {msg}")
+    return lines
+
+
+def format_validation_error(exc: ValidationError, subject: str = "The run config") -> str:
+    """Turn a pydantic error into one message with one readable line per problem: ``field: message``."""
+    lines = validation_problems(exc)
     return f"{subject} has {len(lines)} problem(s):\n" + "\n".join(lines)
 
 
-def field_help(section: str, field: str) -> str:
-    """Return the one-line description of a config field (used for tooltips and tool docs)."""
-    part = RunConfig.model_fields[section].annotation
-    if not isinstance(part, type) or not issubclass(part, BaseModel):
-        return RunConfig.model_fields[section].description or ""
-    return part.model_fields[field].description or ""
+def section_model(annotation: Any) -> type[BaseModel] | None:
+    """The section model a field's annotation names (``TrainSettings`` for ``RunConfig.train``), else None."""
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def leaf_fields(model: type[BaseModel] = RunConfig, prefix: str = "") -> dict[str, FieldInfo]:
+    """Every value field of ``RunConfig`` by dotted path (``train.max_steps``), in declaration order."""
+    out: dict[str, FieldInfo] = {}
+    for name, info in model.model_fields.items():
+        part = section_model(info.annotation)
+        if part is None:
+            out[prefix + name] = info
+        else:
+            out.update(leaf_fields(part, f"{prefix}{name}."))
+    return out
+
+
+def config_field(path: str) -> FieldInfo:
+    """The pydantic field at a dotted path: its annotation, description and bounds (``ge``, ``lt``, ...).
+
+    Args:
+        path: A value field such as ``task``, ``train.batch_size`` or ``data.max_length``.
+
+    Raises:
+        KeyError: When no value field has that path (a programming error: the paths are fixed in code).
+    """
+    return leaf_fields()[path]
+
+
+def field_type(info: FieldInfo) -> tuple[Any, bool]:
+    """A field's type without ``None`` (``int`` for ``int | None``), and whether it may be empty."""
+    annotation = info.annotation
+    if get_origin(annotation) not in (Union, UnionType):
+        return annotation, False
+    args = get_args(annotation)
+    kinds = [a for a in args if a is not type(None)]
+    return (kinds[0] if len(kinds) == 1 else Union[tuple(kinds)]), type(None) in args  # noqa: UP007
+
+
+def field_bounds(info: FieldInfo) -> dict[str, Any]:
+    """A field's numeric bounds as ``Field`` keyword arguments, e.g. ``{"ge": 1, "le": 4096}``."""
+    bounds: dict[str, Any] = {}
+    for item in info.metadata:
+        for key in ("gt", "ge", "lt", "le"):
+            if getattr(item, key, None) is not None:
+                bounds[key] = getattr(item, key)
+    return bounds

@@ -2,6 +2,7 @@
 
     report = inspect_data("ner.conll")            # never raises on bad data; report.problems says why
     data = load_data("ner.conll")                 # the canonical records, or DataError listing problems
+    report, data = inspect_and_load("ner.conll")  # both in one pass; data is None when report.ok is false
 
 A problem blocks training (empty file, missing column, broken line, tokens/tags of different length,
 invalid BIO, an answer that is not where ``answer_start`` says, too few examples, ...); a warning does
@@ -22,86 +23,18 @@ from typing import Any
 
 from catalog.errors import DataError
 from finetune.config.run import TASK_MAX_LENGTH
-from finetune.data.checks import MAX_PER_KIND, ROW_CHECKS, FileStats, input_text, to_iob2
-from finetune.data.layouts import canonical_record, detect_layout
-from finetune.data.readers import Problem, RawData, open_data
-
-__all__ = ["DatasetReport", "LoadedData", "inspect_data", "input_text", "load_data"]
+from finetune.data.canonical import canonical_record, ner_tag_names
+from finetune.data.file_checks import FileStats, to_iob2
+from finetune.data.layouts import detect_layout
+from finetune.data.readers import open_data
+from finetune.data.readers.base import RawData
+from finetune.data.report import MAX_PER_KIND, DatasetReport, Problem
+from finetune.data.row_checks import ROW_CHECKS
 
 log = logging.getLogger(__name__)
 
 SAMPLE_ROWS = 50
-DEFAULT_MAX_LENGTH = TASK_MAX_LENGTH
-"""Token limit the truncation warning counts against when none is given (the run config's defaults)."""
-
-
-@dataclass
-class DatasetReport:
-    """What intake found: format, task, column roles, statistics, problems and warnings."""
-
-    path: str
-    format: str | None = None
-    task: str | None = None
-    rows: int = 0
-    columns: list[str] = field(default_factory=list)
-    roles: dict[str, str] = field(default_factory=dict)
-    labels: dict[str, int] = field(default_factory=dict)
-    """Label counts (classification) or entity-type counts (NER)."""
-    splits: dict[str, int] = field(default_factory=dict)
-    lengths: dict[str, float] = field(default_factory=dict)
-    """Tokens per example: mean, p95, max (``approximate`` = 1 when counted in words, not tokens)."""
-    max_length: int | None = None
-    truncated: int = 0
-    encoding: str | None = None
-    languages: list[str] = field(default_factory=list)
-    chat_style: str | None = None
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing blocks training."""
-        return not self.problems and self.task is not None
-
-    @property
-    def errors(self) -> list[str]:
-        """The problems as sentences."""
-        return [str(p) for p in self.problems]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON of ``tunewise data check --json``."""
-        return {"ok": self.ok, "task": self.task, "format": self.format, "rows": self.rows, "columns": self.columns,
-                "roles": self.roles, "labels": self.labels, "splits": self.splits, "lengths": self.lengths,
-                "max_length": self.max_length, "truncated": self.truncated, "encoding": self.encoding,
-                "languages": self.languages, "problems": [p.to_dict() for p in self.problems],
-                "warnings": [w.to_dict() for w in self.warnings]}
-
-    def to_markdown(self) -> str:
-        """Render the report for a chat message or the Data tab."""
-        head = f"**{self.rows} rows** of **{self.task or 'unknown task'}** data ({self.format or '?'} file)"
-        lines = [head, "columns: " + ", ".join(f"`{c}`" for c in self.columns)]
-        if self.roles:
-            lines.append("roles: " + ", ".join(f"{r} = `{c}`" for r, c in self.roles.items()))
-        if self.splits:
-            lines.append("splits: " + ", ".join(f"{k} {v}" for k, v in self.splits.items()))
-        if self.labels:
-            top = sorted(self.labels.items(), key=lambda kv: -kv[1])
-            shown = ", ".join(f"{k} {v}" for k, v in top[:12]) + (f", … ({len(top)} in all)" if len(top) > 12 else "")
-            lines.append(f"{'entity types' if self.task == 'token-classification' else 'labels'}: {shown}")
-        if self.lengths:
-            unit = "words" if self.lengths.get("approximate") else "tokens"
-            lines.append(f"length in {unit}: mean {self.lengths['mean']:.0f}, 95th percentile "
-                         f"{self.lengths['p95']:.0f}, max {self.lengths['max']:.0f}; {self.truncated} rows longer than "
-                         f"{self.max_length} would be truncated")
-        # Markdown joins single newlines into one paragraph: break the facts with "  \n" and keep the
-        # warnings and problems a list of their own.
-        text = "  \n".join(lines)
-        items = [f"- Warning: {w}" for w in self.warnings] + [f"- Problem: {p}" for p in self.problems]
-        if items:
-            text += "\n\n" + "\n".join(items)
-        if self.ok:
-            text += "\n\nUsable for training."
-        return text
+"""Rows read before the task and the column roles are detected."""
 
 
 @dataclass
@@ -186,12 +119,37 @@ def load_data(path: str | Path, *, task: str | None = None, columns: Mapping[str
     Raises:
         DataError: Listing every problem with its row and fix.
     """
-    report, loaded = _intake(path, task=task, columns=columns, max_length=max_length, tokenizer=tokenizer, keep=True,
-                             fmt=fmt)
-    if not report.ok or loaded is None:
+    report, loaded = inspect_and_load(path, task=task, columns=columns, max_length=max_length, tokenizer=tokenizer,
+                                      fmt=fmt)
+    if loaded is None:
         listed = "\n".join(f"- {p}" for p in report.problems) or "- no task could be detected"
         raise DataError(f"{Path(path).name} cannot be used yet:\n{listed}")
     return loaded
+
+
+def inspect_and_load(path: str | Path, *, task: str | None = None, columns: Mapping[str, str] | None = None,
+                     max_length: int | None = None, tokenizer: Any = None,
+                     fmt: str | None = None) -> tuple[DatasetReport, LoadedData | None]:
+    """Validate a dataset and keep its canonical records, in one pass over the file.
+
+    For callers that need the report even when the data cannot be trained on, and the records when it can,
+    without reading and validating the file twice.
+
+    Args:
+        path: The file or folder (confined to the workspace by the caller).
+        task: Force a task instead of inferring it.
+        columns: Role -> column overrides.
+        max_length: Token limit for the truncation warning.
+        tokenizer: Tokenizer for length statistics.
+        fmt: Read the file as this format instead of guessing.
+
+    Returns:
+        ``(report, loaded)``: ``loaded`` is None exactly when ``report.ok`` is false.
+
+    Raises:
+        DataError: Only when the file cannot be read at all (missing, empty, binary, too big).
+    """
+    return _intake(path, task=task, columns=columns, max_length=max_length, tokenizer=tokenizer, keep=True, fmt=fmt)
 
 
 def _intake(path: str | Path, *, task: str | None, columns: Mapping[str, str] | None, max_length: int | None,
@@ -224,7 +182,7 @@ def _intake(path: str | Path, *, task: str | None, columns: Mapping[str, str] | 
     records: list[dict[str, Any]] = []
     rows: list[int] = []
     check = ROW_CHECKS[layout.task]
-    report.max_length = max_length or DEFAULT_MAX_LENGTH[layout.task]
+    report.max_length = max_length or TASK_MAX_LENGTH[layout.task]  # the run config's default for the task
     stats = FileStats(layout.task, tokenizer)
 
     def all_items() -> Iterable[tuple[int, dict[str, Any]]]:
@@ -256,8 +214,6 @@ def _intake(path: str | Path, *, task: str | None, columns: Mapping[str, str] | 
             record["tags"] = to_iob2(record["tags"])
     names = sorted(report.labels) if layout.task == "text-classification" else []
     if layout.task == "token-classification":
-        from finetune.tasks.features import ner_tag_names
-
         names = ner_tag_names(records)
     return report, LoadedData(task=layout.task, records=records, rows=rows, report=report, label_names=names,
                               source_lang=layout.source_lang, target_lang=layout.target_lang)

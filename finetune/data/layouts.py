@@ -1,20 +1,21 @@
-"""Which task a dataset is for, which column plays which role, and the canonical record of each row.
+"""Which task a dataset is for and which column plays which role.
 
 Detection looks at column names and at the shape of the first records' values (a list of
 ``{"role", "content"}`` dicts is a conversation, two equally long lists are tokens and tags, a nested
-``{"en": ..., "de": ...}`` is a translation pair). The user can override the task and any role
-(``--task``, ``--column role=name``); a named column that does not exist is reported with the closest
-existing name. The canonical records are those of ``finetune.tasks.features.TASK_COLUMNS``.
+``{"en": ..., "de": ...}`` is a translation pair), one detector per task in ``DETECTORS``, tried most specific
+first. The user can override the task and any role (``--task``, ``--column role=name``); a named column that
+does not exist is reported with the closest existing name. ``finetune.data.canonical`` then builds each row's
+canonical record from the layout.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from finetune.data.readers import Problem
+from finetune.data.report import Problem
 
 TEXT = ("text", "sentence", "sentence1", "premise", "question1", "text_a", "message", "content", "body", "query",
         "utterance", "review", "input", "ticket", "comment", "tweet", "document")
@@ -41,9 +42,6 @@ LANGUAGE_CODES = {"en", "de", "fr", "es", "it", "pt", "nl", "ro", "ru", "zh", "j
                   "fi", "sv", "da", "no", "nb", "el", "hu", "uk", "hi", "bn", "vi", "th", "id", "he", "et", "lv",
                   "lt", "bg", "hr", "sk", "sl", "sr", "ca", "eu", "gl", "is", "ga", "cy", "mt", "sw", "yo", "zu",
                   "af", "fa", "ur", "ta", "te", "ms", "tl", "kk", "uz", "ne", "si", "km", "my", "am", "ha", "ig"}
-SPLIT_VALUES = {"train": "train", "training": "train", "test": "test", "validation": "validation",
-                "valid": "validation", "val": "validation", "dev": "validation", "eval": "validation",
-                "evaluation": "validation", "heldout": "test", "held-out": "test"}
 ROLES: dict[str, tuple[str, ...]] = {
     "text-classification": ("text", "text_pair", "label"),
     "token-classification": ("tokens", "tags"),
@@ -56,6 +54,15 @@ ROLES: dict[str, tuple[str, ...]] = {
 DETECTION_ORDER = ("chat", "question-answering", "token-classification", "translation", "summarization",
                    "text-classification")
 """Most specific layouts first: a conversation column or a tokens/tags pair is never a text/label table."""
+WANTED: dict[str, str] = {
+    "text-classification": "a text column and a label column",
+    "token-classification": "a column of token lists and a column of tag lists of the same length",
+    "question-answering": "question, context and answers columns",
+    "summarization": "a document column and a summary column",
+    "translation": "a translation column of {lang: text} pairs, or source and target columns",
+    "chat": "a messages column (role/content), a ShareGPT conversations column, or instruction/output",
+}
+"""What each task needs, for the problem when a file does not fit the task asked for."""
 
 
 @dataclass
@@ -178,82 +185,116 @@ def _label_like(sample: Sequence[Mapping[str, Any]], column: str) -> bool:
     return (distinct <= 0.5 and len(values) >= 4) or all(len(v.split()) <= 2 for v in values)
 
 
+@dataclass
+class _Found:
+    """What a detector looks at: the column names, the sample, each column's first value, the overrides."""
+
+    names: list[str]
+    sample: Sequence[Mapping[str, Any]]
+    first: dict[str, Any]
+    overrides: Mapping[str, str]
+    forced: bool
+    """The user named the task: accept a layout that detection alone would not trust."""
+
+    def col(self, role: str, choices: Sequence[str], taken: Sequence[str] = ()) -> str | None:
+        """The column of a role: the user's override, else the first conventional name present."""
+        return self.overrides.get(role) or _pick(self.names, choices, taken)
+
+
 def _try_layout(task: str, names: list[str], sample: Sequence[Mapping[str, Any]], overrides: Mapping[str, str],
                 forced: bool) -> Layout | None:
-    first = _representative(sample, names)
+    detector = DETECTORS.get(task)
+    return detector(_Found(names, sample, _representative(sample, names), overrides, forced)) if detector else None
 
-    def col(role: str, choices: Sequence[str], taken: Sequence[str] = ()) -> str | None:
-        return overrides.get(role) or _pick(names, choices, taken)
 
-    if task == "chat":
-        messages = overrides.get("messages") or next((n for n in names if _is_messages(first.get(n))), None) \
-            or (_pick(names, MESSAGES) if forced else None)
-        if messages:
-            return Layout(task, {"messages": messages}, chat_style=_is_messages(first.get(messages)) or "openai")
-        instruction, output = col("instruction", INSTRUCTION), col("output", OUTPUT)
-        if instruction and output and instruction != output:
-            roles = {"instruction": instruction, "output": output}
-            if (inp := col("input", ALPACA_INPUT, (instruction, output))) is not None:
-                roles["input"] = inp
-            if (system := col("system", SYSTEM)) is not None:
-                roles["system"] = system
-            style = "alpaca" if instruction.lower().startswith("instruction") else "prompt-completion"
-            return Layout(task, roles, chat_style=style)
-        return None
-    if task == "question-answering":
-        question, context = col("question", QUESTION), col("context", CONTEXT)
-        answers = col("answers", ANSWERS)
-        if question and context and (answers or forced):
-            roles = {"question": question, "context": context}
-            roles.update({k: v for k, v in (("answers", answers), ("answer_start", col("answer_start", ANSWER_START)),
-                                            ("id", col("id", QA_ID))) if v})
-            return Layout(task, roles)
-        return None
-    if task == "token-classification":
-        tokens = overrides.get("tokens") or next((n for n in _ordered(names, TOKENS) if _is_str_list(first.get(n))),
-                                                 None)
-        tags = overrides.get("tags") or next((n for n in _ordered(names, TAGS)
-                                              if n != tokens and _is_tag_list(first.get(n))), None)
-        if tokens and tags:
-            return Layout(task, {"tokens": tokens, "tags": tags})
-        return None
-    if task == "translation":
-        nested = overrides.get("translation") or next(
-            (n for n in names if isinstance(first.get(n), Mapping) and len(first[n]) >= 2
-             and all(isinstance(v, str) for v in first[n].values())), None)
-        if nested:
-            langs = [str(k) for k in first.get(nested, {})] if isinstance(first.get(nested), Mapping) else []
-            return Layout(task, {"translation": nested}, source_lang=langs[0] if langs else None,
-                          target_lang=langs[1] if len(langs) > 1 else None)
-        codes = [n for n in names if n.lower() in LANGUAGE_CODES]
-        source, target = col("source", SOURCE), col("target", TARGET)
-        if source and target and source != target:
-            return Layout(task, {"source": source, "target": target})
-        if len(codes) == 2:
-            return Layout(task, {"source": codes[0], "target": codes[1]}, source_lang=codes[0].lower(),
-                          target_lang=codes[1].lower())
-        return None
-    if task == "summarization":
-        summary = col("summary", SUMMARY)
-        document = col("document", DOCUMENT, (summary,) if summary else ())
-        if document and summary and document != summary and (forced or not _label_like(sample, summary)):
-            return Layout(task, {"document": document, "summary": summary})
-        return None
-    if task == "text-classification":
-        label = col("label", LABEL)
-        if label and not forced and isinstance(first.get(label), list | Mapping):
-            return None
-        text = col("text", TEXT, (label,) if label else ())
-        if text is None and label is not None:
-            others = [n for n in names if n != label and isinstance(first.get(n), str)]
-            text = max(others, key=lambda n: len(str(first.get(n, ""))), default=None)
-        if text and label and text != label:
-            roles = {"text": text, "label": label}
-            if (pair := col("text_pair", TEXT_PAIR, (text, label))) is not None:
-                roles["text_pair"] = pair
-            return Layout(task, roles)
-        return None
+# ---------------------------------------------------------------------------------------------- per task
+def _chat(f: _Found) -> Layout | None:
+    messages = f.overrides.get("messages") or next((n for n in f.names if _is_messages(f.first.get(n))), None) \
+        or (_pick(f.names, MESSAGES) if f.forced else None)
+    if messages:
+        return Layout("chat", {"messages": messages}, chat_style=_is_messages(f.first.get(messages)) or "openai")
+    instruction, output = f.col("instruction", INSTRUCTION), f.col("output", OUTPUT)
+    if instruction and output and instruction != output:
+        roles = {"instruction": instruction, "output": output}
+        if (inp := f.col("input", ALPACA_INPUT, (instruction, output))) is not None:
+            roles["input"] = inp
+        if (system := f.col("system", SYSTEM)) is not None:
+            roles["system"] = system
+        style = "alpaca" if instruction.lower().startswith("instruction") else "prompt-completion"
+        return Layout("chat", roles, chat_style=style)
     return None
+
+
+def _qa(f: _Found) -> Layout | None:
+    question, context = f.col("question", QUESTION), f.col("context", CONTEXT)
+    answers = f.col("answers", ANSWERS)
+    if question and context and (answers or f.forced):
+        roles = {"question": question, "context": context}
+        roles.update({k: v for k, v in (("answers", answers), ("answer_start", f.col("answer_start", ANSWER_START)),
+                                        ("id", f.col("id", QA_ID))) if v})
+        return Layout("question-answering", roles)
+    return None
+
+
+def _ner(f: _Found) -> Layout | None:
+    tokens = f.overrides.get("tokens") or next((n for n in _ordered(f.names, TOKENS)
+                                                if _is_str_list(f.first.get(n))), None)
+    tags = f.overrides.get("tags") or next((n for n in _ordered(f.names, TAGS)
+                                            if n != tokens and _is_tag_list(f.first.get(n))), None)
+    if tokens and tags:
+        return Layout("token-classification", {"tokens": tokens, "tags": tags})
+    return None
+
+
+def _translation(f: _Found) -> Layout | None:
+    first = f.first
+    nested = f.overrides.get("translation") or next(
+        (n for n in f.names if isinstance(first.get(n), Mapping) and len(first[n]) >= 2
+         and all(isinstance(v, str) for v in first[n].values())), None)
+    if nested:
+        langs = [str(k) for k in first.get(nested, {})] if isinstance(first.get(nested), Mapping) else []
+        return Layout("translation", {"translation": nested}, source_lang=langs[0] if langs else None,
+                      target_lang=langs[1] if len(langs) > 1 else None)
+    codes = [n for n in f.names if n.lower() in LANGUAGE_CODES]
+    source, target = f.col("source", SOURCE), f.col("target", TARGET)
+    if source and target and source != target:
+        return Layout("translation", {"source": source, "target": target})
+    if len(codes) == 2:
+        return Layout("translation", {"source": codes[0], "target": codes[1]}, source_lang=codes[0].lower(),
+                      target_lang=codes[1].lower())
+    return None
+
+
+def _summarization(f: _Found) -> Layout | None:
+    summary = f.col("summary", SUMMARY)
+    document = f.col("document", DOCUMENT, (summary,) if summary else ())
+    if document and summary and document != summary and (f.forced or not _label_like(f.sample, summary)):
+        return Layout("summarization", {"document": document, "summary": summary})
+    return None
+
+
+def _classification(f: _Found) -> Layout | None:
+    first = f.first
+    label = f.col("label", LABEL)
+    if label and not f.forced and isinstance(first.get(label), list | Mapping):
+        return None
+    text = f.col("text", TEXT, (label,) if label else ())
+    if text is None and label is not None:
+        others = [n for n in f.names if n != label and isinstance(first.get(n), str)]
+        text = max(others, key=lambda n: len(str(first.get(n, ""))), default=None)
+    if text and label and text != label:
+        roles = {"text": text, "label": label}
+        if (pair := f.col("text_pair", TEXT_PAIR, (text, label))) is not None:
+            roles["text_pair"] = pair
+        return Layout("text-classification", roles)
+    return None
+
+
+DETECTORS: dict[str, Callable[[_Found], Layout | None]] = {
+    "chat": _chat, "question-answering": _qa, "token-classification": _ner, "translation": _translation,
+    "summarization": _summarization, "text-classification": _classification,
+}
+"""Task -> its detector: the layout when the columns fit the task, else None."""
 
 
 def _representative(sample: Sequence[Mapping[str, Any]], names: Sequence[str]) -> dict[str, Any]:
@@ -273,183 +314,7 @@ def _ordered(names: list[str], preferred: Sequence[str]) -> list[str]:
 
 
 def _missing_roles(task: str, names: list[str]) -> Problem:
-    wanted = {"text-classification": "a text column and a label column",
-              "token-classification": "a column of token lists and a column of tag lists of the same length",
-              "question-answering": "question, context and answers columns",
-              "summarization": "a document column and a summary column",
-              "translation": "a translation column of {lang: text} pairs, or source and target columns",
-              "chat": "a messages column (role/content), a ShareGPT conversations column, or instruction/output"}[task]
     hint, column = _rename_hint(names)
-    return Problem(None, column, f"This file does not look like {task} data: it needs {wanted}, but its columns "
-                   f"are {', '.join(names) or 'none'}.", hint + "Rename the columns or map them with --column "
-                   f"role=name (roles: {', '.join(ROLES[task])}).")
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value != value:  # NaN from a missing Parquet / pandas cell
-        return ""
-    return value if isinstance(value, str) else str(value)
-
-
-def _name_label(value: Any, names: Sequence[str] | None) -> str:
-    """A label as text: integers are looked up in ``names`` when given (ClassLabel / labels file)."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int | float) and not (isinstance(value, float) and value != value):
-        number = int(value) if float(value).is_integer() else None
-        if names and number is not None and 0 <= number < len(names):
-            return names[number]
-        return str(number if number is not None else value)
-    if isinstance(value, str) and names and value.strip().lstrip("-").isdigit():
-        number = int(value.strip())
-        if 0 <= number < len(names):
-            return names[number]
-    return _text(value).strip()
-
-
-def canonical_record(layout: Layout, record: Mapping[str, Any], row: int, *,
-                     label_names: Sequence[str] | None = None) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """Turn one raw record into the task's canonical record (see ``finetune.tasks.features.TASK_COLUMNS``).
-
-    Args:
-        layout: The detected layout (with a task).
-        record: The raw record.
-        row: Its row/line number, for problems.
-        label_names: Names of integer labels or tags.
-
-    Returns:
-        ``(canonical record or None when unusable, problems found while converting)``.
-    """
-    roles, task = layout.roles, layout.task
-    problems: list[Problem] = []
-    out: dict[str, Any]
-    if task == "text-classification":
-        out = {"text": _text(record.get(roles["text"])), "label": _name_label(record.get(roles["label"]), label_names)}
-        if "text_pair" in roles:
-            out["text_pair"] = _text(record.get(roles["text_pair"]))
-    elif task == "token-classification":
-        tokens, tags = record.get(roles["tokens"]), record.get(roles["tags"])
-        if isinstance(tokens, str):
-            tokens = tokens.split()
-        if isinstance(tags, str):
-            tags = tags.split()
-        if not isinstance(tokens, list) or not isinstance(tags, list):
-            problems.append(Problem(row, roles["tokens"] if not isinstance(tokens, list) else roles["tags"],
-                                    "Tokens and tags must both be lists.",
-                                    'Write them as JSON lists, e.g. "tokens": ["Anna", "lives"], "ner_tags": '
-                                    '["B-PER", "O"].'))
-            return None, problems
-        out = {"tokens": [_text(t) for t in tokens], "tags": [_name_label(t, label_names) for t in tags]}
-    elif task == "question-answering":
-        out = {"id": _text(record.get(roles.get("id", ""), row)) or str(row),
-               "question": _text(record.get(roles["question"])), "context": _text(record.get(roles["context"])),
-               "answers": _answers(record, roles, row, problems)}
-    elif task == "summarization":
-        out = {"document": _text(record.get(roles["document"])), "summary": _text(record.get(roles["summary"]))}
-    elif task == "translation":
-        out = _translation(layout, record, row, problems)
-    elif task == "chat":
-        messages = _messages(layout, record, row, problems)
-        if messages is None:
-            return None, problems
-        out = {"messages": messages}
-    else:
-        return None, problems
-    if layout.split_column and layout.split_column in record:
-        value = _text(record.get(layout.split_column)).strip().lower()
-        if value:
-            out["split"] = SPLIT_VALUES.get(value, value)
-    elif "split" in record and layout.split_column is None:
-        out["split"] = SPLIT_VALUES.get(_text(record["split"]).lower(), _text(record["split"]).lower())
-    return out, problems
-
-
-def _answers(record: Mapping[str, Any], roles: Mapping[str, str], row: int,
-             problems: list[Problem]) -> dict[str, list[Any]]:
-    """SQuAD answers from the shapes found in the wild: HF dict of lists, list of dicts, or a plain string."""
-    raw = record.get(roles["answers"]) if "answers" in roles else None
-    texts: list[Any]
-    starts: list[Any]
-    if isinstance(raw, Mapping):
-        texts, starts = _as_list(raw.get("text")), _as_list(raw.get("answer_start"))
-    elif isinstance(raw, list):
-        texts = [a.get("text") if isinstance(a, Mapping) else a for a in raw]
-        starts = [a.get("answer_start") if isinstance(a, Mapping) else None for a in raw]
-    elif raw is None or (isinstance(raw, str) and not raw.strip()):
-        texts, starts = [], []
-    else:
-        texts, starts = [_text(raw)], [record.get(roles["answer_start"]) if "answer_start" in roles else None]
-    if len(starts) != len(texts):
-        problems.append(Problem(row, roles.get("answers"), f"{len(texts)} answer texts but {len(starts)} "
-                                "answer_start values.", "Give one answer_start per answer text."))
-        starts = (starts + [None] * len(texts))[:len(texts)]
-    clean_starts: list[int | None] = []
-    for start in starts:
-        try:
-            clean_starts.append(None if start is None or start == "" else int(start))
-        except (TypeError, ValueError):
-            clean_starts.append(None)
-    return {"text": [_text(t) for t in texts], "answer_start": clean_starts}
-
-
-def _as_list(value: Any) -> list[Any]:
-    """``{"text": "Paris", "answer_start": 5}`` is one answer; lists are many."""
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _translation(layout: Layout, record: Mapping[str, Any], row: int, problems: list[Problem]) -> dict[str, Any]:
-    roles = layout.roles
-    if "translation" in roles:
-        pair = record.get(roles["translation"])
-        if not isinstance(pair, Mapping):
-            problems.append(Problem(row, roles["translation"], "The translation field is not an object of "
-                                    "language -> text.", 'Write it as {"en": "...", "de": "..."}.'))
-            return {"source": "", "target": ""}
-        src, tgt = layout.source_lang, layout.target_lang
-        missing = [lang for lang in (src, tgt) if lang not in pair]
-        if missing:
-            problems.append(Problem(row, roles["translation"], f"The pair has no '{missing[0]}' text (it has "
-                                    f"{', '.join(map(str, pair))}).", f"Give every pair both {src} and {tgt}."))
-        return {"source": _text(pair.get(src)), "target": _text(pair.get(tgt))}
-    return {"source": _text(record.get(roles["source"])), "target": _text(record.get(roles["target"]))}
-
-
-def _content(value: Any) -> str:
-    """Message content: a string, or OpenAI's list of parts (``[{"type": "text", "text": ...}]``) joined."""
-    if isinstance(value, list):
-        return "".join(_text(p.get("text")) if isinstance(p, Mapping) else _text(p) for p in value)
-    return _text(value)
-
-
-def _messages(layout: Layout, record: Mapping[str, Any], row: int,
-              problems: list[Problem]) -> list[dict[str, str]] | None:
-    from catalog.errors import DataError
-    from finetune.tasks.chat_format import chat_from_alpaca, chat_from_sharegpt
-
-    roles = layout.roles
-    try:
-        if "messages" in roles:
-            value = record.get(roles["messages"])
-            if isinstance(value, str):
-                import json
-
-                value = json.loads(value)
-            if not isinstance(value, list) or not all(isinstance(m, Mapping) for m in value):
-                raise DataError("The conversation is not a list of messages.")
-            if value and {"from", "value"} <= set(value[0]):
-                return chat_from_sharegpt([{**turn, "value": _content(turn.get("value"))} for turn in value])
-            return [{"role": _text(m.get("role")).strip().lower(), "content": _content(m.get("content"))}
-                    for m in value]
-        system = _text(record.get(roles["system"])) if "system" in roles else None
-        return chat_from_alpaca(_text(record.get(roles["instruction"])),
-                                _text(record.get(roles["input"])) if "input" in roles else "",
-                                _text(record.get(roles["output"])), system=system or None)
-    except (DataError, ValueError) as exc:
-        problems.append(Problem(row, roles.get("messages") or roles.get("instruction"), str(exc).rstrip("."),
-                                "Write each message as {\"role\": \"user\"|\"assistant\"|\"system\", \"content\": "
-                                "\"...\"}."))
-        return None
+    return Problem(None, column, f"This file does not look like {task} data: it needs {WANTED[task]}, but its "
+                   f"columns are {', '.join(names) or 'none'}.", hint + "Rename the columns or map them with "
+                   f"--column role=name (roles: {', '.join(ROLES[task])}).")

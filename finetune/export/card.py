@@ -16,9 +16,9 @@ from typing import Any
 
 import yaml
 
-from catalog.errors import JobError, PathError
+from catalog.errors import JobError
 from finetune.config.run import RunConfig
-from finetune.workspace import EXAMPLES_DIR, confine, workspace_root
+from finetune.workspace import EXAMPLES_DIR, workspace_root
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,6 @@ _AUTO_PEFT = {"seq-cls": "AutoPeftModelForSequenceClassification", "token-cls": 
 _DATA_BUILDERS = {".csv": "csv", ".tsv": "csv", ".json": "json", ".jsonl": "json", ".parquet": "parquet"}
 NOT_CATALOG_NOTE = ("The base was a model outside the tunewise catalog (such as a tiny test model): the numbers "
                     "above show that the pipeline works, not the quality a real model would reach.")
-
 
 
 @dataclass
@@ -113,30 +112,6 @@ def _read_json(path: Path, default: Any) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return default
-
-
-def resolve_job_dir(ref: str) -> Path:
-    """A job folder from a job id or a folder path (confined to the workspace).
-
-    Raises:
-        PathError: When a path points outside the workspace.
-        JobError: When neither a job folder nor a known job id matches.
-    """
-    text = ref.strip()
-    is_path = "/" in text or "\\" in text or text.startswith(".")
-    try:
-        folder: Path | None = confine(text, allow_examples=False)
-    except PathError:
-        if is_path:
-            raise
-        folder = None
-    if folder is not None and (folder / "config.yaml").is_file():
-        return folder
-    if is_path:
-        raise JobError(f"{text} is not a job folder: it has no config.yaml.")
-    from finetune.jobs.runner import JobRunner
-
-    return JobRunner().get(text).path
 
 
 # -- model card ---------------------------------------------------------------------------------------
@@ -395,6 +370,3 @@ def _reproduce_section(job: JobInfo) -> str:
         "## Reproduce", "", "From the tunewise workspace that ran the job:", "", "```bash",
         'cd "${TUNEWISE_HOME:-$HOME/.tunewise}"', f"tunewise train {config}", "```", "",
         "<details><summary>The resolved run config</summary>", "", "```yaml", full, "```", "", "</details>"])
-
-
-# -- merge --------------------------------------------------------------------------------------------

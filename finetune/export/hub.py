@@ -30,15 +30,13 @@ from finetune.export.card import (
     card_problems,
     read_job,
     render_card,
-    resolve_job_dir,
     shown_path,
     write_model_card,
 )
 from finetune.workspace import confine
 
-__all__ = ["HubError", "card_problems", "check_repo_id", "merge_adapter", "push_job", "read_job", "render_card",
-           "require_hub", "resolve_job_dir", "resolve_token", "shown_path", "upload_folder_to_hub", "upload_plan",
-           "write_model_card"]
+__all__ = ["HubError", "check_repo_id", "merge_adapter", "push_job", "require_hub", "resolve_token",
+           "upload_folder_to_hub", "upload_plan"]
 
 log = logging.getLogger(__name__)
 

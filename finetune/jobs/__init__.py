@@ -1,6 +1,10 @@
-"""Background jobs: the SQLite store, the runner that starts training processes, and process control.
+"""Background jobs: the job store, the queue and its runner, the training processes, and finding a job.
 
-``store.py`` keeps job records (WAL), ``runner.py`` starts, watches, cancels, resumes and retries jobs,
-``processes.py`` holds the operating-system side (limits, memory cap, process groups). May import
-``finetune.train`` (its events and exit codes), ``finetune.config``, ``finetune.workspace`` and ``catalog``.
+``store.py`` keeps job records (SQLite, WAL), ``runner.py`` is the queue and the user's actions (submit,
+cancel, resume, retry, progress), ``supervisor.py`` starts, watches and settles the training processes,
+``status.py`` turns an exit and events into a status, a reason and progress, ``folder.py`` reads a job
+folder (checkpoints, logs, a full disk), ``processes.py`` holds the operating-system side (memory cap,
+process groups, liveness, OOM kills) and ``refs.py`` finds a job folder from an id or a path. May import
+``finetune.train.events`` and ``finetune.train.outcome`` (never the trainer itself: listing jobs must not
+load torch), ``finetune.config``, ``finetune.redact``, ``finetune.workspace`` and ``catalog``.
 """

@@ -1,5 +1,6 @@
-"""The operating-system side of running jobs: environment limits, the child's memory cap, process groups,
-and which jobs this process is watching (its threads outlive the runner objects that started them)."""
+"""The operating-system side of running jobs: the child's memory cap, process groups, whether a process
+lives, the kernel's out-of-memory kills, and which jobs this process is watching (its threads outlive the
+runner objects that started them)."""
 
 from __future__ import annotations
 
@@ -10,30 +11,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from catalog.errors import ConfigError
-from finetune.jobs.store import Job, pid_alive
+from finetune.jobs.store import Job
 
 ME = str(os.getpid())  #: this process, as the "watcher" recorded on the jobs it watches
 _WATCHED: set[str] = set()  # ids of the jobs a runner of this process watches
 _WATCHED_LOCK = threading.Lock()
-
-
-def env_number(name: str) -> float | None:
-    """A positive number from the environment, or None when unset.
-
-    Raises:
-        ConfigError: When it is set to something else.
-    """
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        raise ConfigError(f"{name}={text!r} is not a positive number; set a positive number or unset it.")
-    return value
 
 
 def memory_cap(max_memory_mb: int | None) -> Callable[[], None] | None:
@@ -52,11 +34,13 @@ def memory_cap(max_memory_mb: int | None) -> Callable[[], None] | None:
 
 
 def watch_set(job_id: str, watched: bool) -> None:
+    """Mark a job as watched (or no longer watched) by a runner of this process."""
     with _WATCHED_LOCK:
         (_WATCHED.add if watched else _WATCHED.discard)(job_id)
 
 
 def is_watched(job_id: str) -> bool:
+    """Whether a runner of this process watches the job's training process."""
     with _WATCHED_LOCK:
         return job_id in _WATCHED
 
@@ -72,6 +56,7 @@ def watcher_alive(watcher: str | None) -> bool:
 
 
 def signal_group(pid: int | None, sig: int) -> None:
+    """Send ``sig`` to the process group a training process leads (nothing when it is gone or unknown)."""
     if not pid:
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -79,8 +64,38 @@ def signal_group(pid: int | None, sig: int) -> None:
 
 
 def is_training_process(job: Job) -> bool:
+    """Whether the job's pid still belongs to its training process (not to a process that reused the pid)."""
     try:
         cmdline = Path(f"/proc/{job.pid}/cmdline").read_bytes().decode(errors="replace")
     except OSError:
         return False
     return "finetune.train" in cmdline and job.folder in cmdline
+
+
+def pid_alive(pid: int | None) -> bool:
+    """True when a process with this pid exists and is not a zombie."""
+    if not pid:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            return fh.read().split(") ")[-1][:1] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True
+
+
+def oom_kill_count() -> int | None:
+    """How many processes the kernel's out-of-memory killer has killed since boot (None if unknown)."""
+    try:
+        with open("/proc/vmstat", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("oom_kill "):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None

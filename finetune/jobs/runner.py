@@ -1,8 +1,9 @@
-"""``JobRunner``: starts training subprocesses from the queue, watches them, cancels, resumes and retries them.
+"""``JobRunner``: the job queue and what people do with jobs: submit, list, follow, cancel, resume, retry.
 
 A runner lives in the app (or CLI) process. It never trains in its own process: each job is
 ``python -m finetune.train config.yaml`` with its output in the job folder's ``train.log``, in a session
-of its own, so it outlives the app. What survives what:
+of its own, so it outlives the app; its :class:`~finetune.jobs.supervisor.Supervisor` starts, watches and
+settles those processes. What survives what:
 
 - the training process killed (``kill -9``, the OOM killer): the job ends ``interrupted`` (or ``failed``
   with "Out of memory" when the kernel's OOM killer acted) with a readable reason; ``resume`` continues
@@ -19,67 +20,24 @@ atomically, so ``max_running`` holds across them, and each running job records w
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import logging
-import os
 import signal
-import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
-from catalog.errors import JobError
+from catalog.env import env_float, env_int
+from catalog.errors import JobError, PathError
 from finetune.config.run import RunConfig
-from finetune.jobs.processes import (
-    ME,
-    env_number,
-    is_training_process,
-    is_watched,
-    memory_cap,
-    signal_group,
-    watch_set,
-    watcher_alive,
-)
-from finetune.jobs.store import (
-    ACTIVE,
-    CANCEL_GRACE_S,
-    RESUMABLE,
-    Job,
-    JobStore,
-    Progress,
-    disk_nearly_full,
-    last_checkpoint_step,
-    last_error_line,
-    new_job_id,
-    oom_kill_count,
-    outcome,
-    pid_alive,
-    repair_event_log,
-    run_events,
-    set_aside_incomplete_checkpoints,
-    summarize,
-)
-from finetune.redact import child_env
-from finetune.train.events import FINAL_EVENTS, EventReader, read_events
-from finetune.train.main import describe_failure
-from finetune.workspace import jobs_dir
+from finetune.jobs.processes import ME, is_watched, pid_alive, signal_group
+from finetune.jobs.status import Progress, summarize
+from finetune.jobs.store import ACTIVE, RESUMABLE, Job, JobStore, new_job_id
+from finetune.jobs.supervisor import Supervisor
+from finetune.train.events import EventReader
+from finetune.train.outcome import describe_failure
+from finetune.workspace import confine, jobs_dir
 
-log = logging.getLogger(__name__)
-
-__all__ = ["JobRunner", "outcome", "summarize"]
-
-#: A claimed job whose process has not been recorded yet is left alone this long by other runners.
-LAUNCH_GRACE_S = 60.0
-#: A live runner elsewhere gets this long to record the exit code of its job before another runner does.
-HANDOVER_S = 5.0
 #: Reads (``get``/``list``/``progress``) re-check jobs that other processes started at most this often.
 RECONCILE_EVERY_S = 2.0
-#: How often a job's outcome is retried while the store cannot be written (a full disk).
-STORE_RETRY_S = 1.0
-
 
 
 class JobRunner:
@@ -98,21 +56,25 @@ class JobRunner:
     def __init__(self, store: JobStore | None = None, max_running: int | None = None, *,
                  max_memory_mb: int | None = None, cancel_grace_s: float | None = None) -> None:
         self.store = store or JobStore()
-        self.max_running = max_running or int(env_number("TUNEWISE_MAX_JOBS") or 1)
-        memory = max_memory_mb or env_number("TUNEWISE_JOB_MEMORY_MB")
-        self.max_memory_mb = int(memory) if memory else None
-        grace = cancel_grace_s if cancel_grace_s is not None else env_number("TUNEWISE_CANCEL_GRACE_S")
-        self.cancel_grace_s = float(grace) if grace is not None else CANCEL_GRACE_S
+        self.max_running = max_running or env_int("TUNEWISE_MAX_JOBS")
+        memory = max_memory_mb or env_int("TUNEWISE_JOB_MEMORY_MB")
+        grace = cancel_grace_s if cancel_grace_s is not None else env_float("TUNEWISE_CANCEL_GRACE_S")
         self._lock = threading.RLock()
-        self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._readers: dict[str, EventReader] = {}
-        self._oom_baseline: dict[str, int | None] = {}
-        self._forced: set[str] = set()
-        self._signalled: set[str] = set()
-        self._dead_since: dict[tuple[str, int | None], float] = {}
-        self._unrecorded: dict[str, tuple[str, str | None]] = {}  # outcomes the store could not take yet
+        self._supervisor = Supervisor(self.store, self._lock, max_memory_mb=int(memory) if memory else None,
+                                      cancel_grace_s=float(grace), on_settled=self.schedule)
         self._last_reconcile = 0.0
         self.reconcile()
+
+    @property
+    def max_memory_mb(self) -> int | None:
+        """Address-space cap of each training process in MiB, or None for none."""
+        return self._supervisor.max_memory_mb
+
+    @property
+    def cancel_grace_s(self) -> float:
+        """Seconds a cancelled job gets to checkpoint and stop before it is killed."""
+        return self._supervisor.cancel_grace_s
 
     # -- lifecycle -----------------------------------------------------------------------------
     def submit(self, cfg: RunConfig, owner: str = "local", folder: Path | None = None, *,
@@ -133,9 +95,6 @@ class JobRunner:
         if folder is None:
             folder = jobs_dir() / job_id
         else:
-            from catalog.errors import PathError
-            from finetune.workspace import confine
-
             folder = confine(folder, allow_examples=False, must_exist=False)
             if folder.exists() and any(folder.iterdir()):
                 raise PathError(f"{folder.name} already holds files; give a new or empty folder for the job.")
@@ -157,141 +116,7 @@ class JobRunner:
         """Start queued jobs, oldest first, while fewer than ``max_running`` run (counted over all runners)."""
         with self._lock:
             while (job := self.store.claim_next(self.max_running, watcher=ME)) is not None:
-                self._start(job)
-
-    def _start(self, job: Job) -> None:
-        watch_set(job.id, True)
-        cmd = [sys.executable, "-m", "finetune.train", str(job.path / "config.yaml")]
-        if job.resume:
-            cmd.append("--resume")
-        env = child_env({**os.environ, "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"})
-        try:
-            if job.resume:
-                set_aside_incomplete_checkpoints(job.path)
-            repair_event_log(job.path / "events.jsonl")
-            with (job.path / "train.log").open("ab") as logfile:
-                logfile.write(f"\n=== tunewise: {'resuming' if job.resume else 'starting'} job {job.id} at "
-                              f"{time.strftime('%Y-%m-%d %H:%M:%S')} ===\n".encode())
-                logfile.flush()
-                proc = subprocess.Popen(cmd, cwd=job.path, stdout=logfile, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, env=env, start_new_session=True,
-                                        preexec_fn=memory_cap(self.max_memory_mb))
-        except (OSError, subprocess.SubprocessError) as exc:
-            watch_set(job.id, False)
-            log.exception("job %s could not be started", job.id)
-            self.store.transition(job.id, {"status": "running", "pid": None}, status="failed", finished=time.time(),
-                                  reason=f"The training process could not be started. {describe_failure(exc)}")
-            return
-        self._procs[job.id] = proc
-        self._oom_baseline[job.id] = oom_kill_count()
-        self.store.update(job.id, pid=proc.pid)
-        threading.Thread(target=self._watch, args=(job.id, proc), daemon=True, name=f"job-{job.id}").start()
-
-    def _watch(self, job_id: str, proc: subprocess.Popen[bytes]) -> None:
-        while True:
-            try:
-                code = proc.wait(timeout=0.5)
-                break
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(sqlite3.Error):  # a full disk: keep watching, the cancel is re-read
-                    self._enforce_cancel(job_id, proc.pid)
-        self._finish_when_recorded(job_id, proc.pid, code)
-
-    def _finish_when_recorded(self, job_id: str, pid: int | None, code: int | None) -> None:
-        """``_finish``, retried while the store cannot be written (a full disk, a locked database).
-
-        Otherwise the watching thread would die with the error, and the job would stay "running" for good:
-        this process still counts it as watched, so no reconcile would settle it either.
-        """
-        while True:
-            try:
-                self._finish(job_id, pid, code)
-                return
-            except sqlite3.Error as exc:
-                log.warning("job %s ended, but the job store cannot record it yet (%s); retrying", job_id, exc)
-                time.sleep(STORE_RETRY_S)
-
-    def _enforce_cancel(self, job_id: str, pid: int | None) -> None:
-        """Pass a cancel on to the process (SIGTERM), and SIGKILL it when it outlives the grace period.
-
-        The SIGTERM here reaches a process that was still starting when ``cancel`` ran (no pid yet then).
-        """
-        job = self.store.get(job_id)
-        if job is None or not job.cancel_requested:
-            return
-        if job_id not in self._signalled:
-            self._signalled.add(job_id)
-            signal_group(pid, signal.SIGTERM)
-        if time.time() - job.cancel_requested > self.cancel_grace_s:
-            if job_id not in self._forced:
-                log.warning("job %s ignored its cancel for %.0f s: killing it", job_id, self.cancel_grace_s)
-            self._forced.add(job_id)
-            signal_group(pid, signal.SIGKILL)
-
-    def _finish(self, job_id: str, pid: int | None, code: int | None, *, forced: bool = False) -> None:
-        """Record how a training process ended (only if the job still runs with that process)."""
-        with self._lock:
-            job = self.store.get(job_id)
-            if job is not None and job.status == "running" and job.pid != pid:
-                return  # a newer run of the job (resumed meanwhile) is running: it is not ours to settle
-            forced = forced or job_id in self._forced
-            baseline = self._oom_baseline.get(job_id)
-            if job is None or job.status != "running":
-                self._forget(job_id)
-                return
-            if job_id in self._unrecorded:  # decided while the disk was full: the disk may be freed by now
-                status, reason = self._unrecorded[job_id]
-            else:
-                events = run_events(read_events(job.path / "events.jsonl"), pid)
-                last = next((e for e in reversed(events) if e.get("type") in FINAL_EVENTS), None)
-                now_oom = oom_kill_count()
-                oom_killed = baseline is not None and now_oom is not None and now_oom > baseline
-                # Without an exit code (not our child) a cancel counts only when the run confirms it or we forced it.
-                cancelled = bool(job.cancel_requested) and (code is not None or forced or
-                                                            (last or {}).get("type") == "cancelled")
-                status, reason = outcome(code, last, cancelled, forced=forced, oom_killed=oom_killed)
-                reason = self._explain(job, status, reason, last)
-                self._unrecorded[job_id] = (status, reason)
-            done = self.store.transition(job_id, {"status": "running", "pid": pid}, status=status, reason=reason,
-                                         exit_code=code, finished=time.time(), pid=None)
-            self._forget(job_id)  # only once recorded: a store error above leaves the job watched, to retry
-        if done:
-            log.info("job %s finished: %s (%s)", job_id, status, reason or "ok")
-        self.schedule()
-
-    def _forget(self, job_id: str) -> None:
-        """Drop what this runner kept about a job's (ended) training process."""
-        self._procs.pop(job_id, None)
-        watch_set(job_id, False)
-        self._forced.discard(job_id)
-        self._signalled.discard(job_id)
-        self._oom_baseline.pop(job_id, None)
-        self._unrecorded.pop(job_id, None)
-
-    def _explain(self, job: Job, status: str, reason: str | None, last: dict | None) -> str | None:
-        """Make a failure reason specific: what the log or the disk says, the memory cap, the checkpoint kept.
-
-        A crash with no readable error event (the process could not even write it) is read from the last
-        exception line of ``train.log``; an unexpected crash on a full drive is reported as a full disk
-        (libraries often hide the ``ENOSPC`` behind errors of their own).
-        """
-        error = last if last and last.get("type") == "error" else None
-        if status == "failed" and error is None:
-            line = last_error_line(job.path / "train.log")
-            if line and (reason or "").startswith("The training process exited with code"):
-                reason = describe_failure(line)
-        if status == "failed" and (error is None or error.get("category") != "user") and \
-                not (reason or "").startswith("The disk is full") and disk_nearly_full(job.path):
-            reason = describe_failure(OSError(errno.ENOSPC, "No space left on device"))
-        if reason and reason.startswith("Out of memory") and self.max_memory_mb:
-            reason += f" (Each job may use at most {self.max_memory_mb} MB here: TUNEWISE_JOB_MEMORY_MB.)"
-        if status in ("interrupted", "cancelled", "failed") and reason:
-            step = last_checkpoint_step(job.path)
-            if step is not None:
-                reason += f" Last checkpoint: step {step}."
-            elif status != "failed":
-                reason += " No checkpoint was saved yet, so a resume starts from the beginning."
-        return reason
+                self._supervisor.start(job)
 
     def reconcile(self) -> None:
         """Settle running jobs that no runner of this process watches, then start queued jobs.
@@ -301,48 +126,12 @@ class JobRunner:
         Runs at start-up and, rate-limited, on reads, so jobs started by other processes are settled too.
         """
         self._last_reconcile = time.monotonic()
-        with self._lock:
-            for job in self.store.list(statuses=("running",)):
-                if is_watched(job.id):
-                    continue
-                if job.pid is None:  # claimed by a runner that is starting its process, or died doing so
-                    launching = job.watcher == ME or watcher_alive(job.watcher)
-                    if launching and job.started and time.time() - job.started < LAUNCH_GRACE_S:
-                        continue
-                    self._finish(job.id, None, None)
-                    continue
-                watched_elsewhere = watcher_alive(job.watcher)
-                if pid_alive(job.pid) and is_training_process(job):
-                    if not watched_elsewhere:
-                        self._adopt(job)
-                    continue
-                if watched_elsewhere:  # let that runner record the exit code first
-                    first = self._dead_since.setdefault((job.id, job.pid), time.monotonic())
-                    if time.monotonic() - first < HANDOVER_S:
-                        continue
-                self._dead_since.pop((job.id, job.pid), None)
-                self._finish(job.id, job.pid, None)
+        self._supervisor.reconcile()
         self.schedule()
 
     def _maybe_reconcile(self) -> None:
         if time.monotonic() - self._last_reconcile >= RECONCILE_EVERY_S:
             self.reconcile()
-
-    def _adopt(self, job: Job) -> None:
-        """Watch a training process that another (now gone) runner started."""
-        if not self.store.transition(job.id, {"status": "running", "pid": job.pid, "watcher": job.watcher},
-                                     watcher=ME):
-            return
-        watch_set(job.id, True)
-        log.info("job %s: adopted its running training process %s", job.id, job.pid)
-        threading.Thread(target=self._poll_orphan, args=(job,), daemon=True, name=f"job-{job.id}").start()
-
-    def _poll_orphan(self, job: Job) -> None:
-        while pid_alive(job.pid):
-            with contextlib.suppress(sqlite3.Error):
-                self._enforce_cancel(job.id, job.pid)
-            time.sleep(0.5)
-        self._finish_when_recorded(job.id, job.pid, None)
 
     # -- user actions ---------------------------------------------------------------------------
     def get(self, job_id: str, owner: str | None = None) -> Job:
@@ -383,7 +172,7 @@ class JobRunner:
                 raise JobError(f"Job {job.id} is {job.status}; only queued or running jobs can be cancelled.")
             self.store.update(job.id, cancel_requested=time.time())
             if job.pid:
-                self._signalled.add(job.id)
+                self._supervisor.note_signalled(job.id)
             signal_group(job.pid, signal.SIGTERM)
         if not wait:
             return self.get(job.id)
@@ -397,7 +186,7 @@ class JobRunner:
             signal_group(job.pid, signal.SIGKILL)
             while pid_alive(job.pid) and time.time() < deadline + 10:
                 time.sleep(0.1)
-        self._finish(job.id, job.pid, None, forced=forced)
+        self._supervisor.finish(job.id, job.pid, None, forced=forced)
         return self.get(job.id)
 
     def resume(self, job_id: str, owner: str | None = None) -> Job:

@@ -1,4 +1,4 @@
-"""Job records and the facts the runner reads from disk: SQLite store (WAL), checkpoints, logs, memory.
+"""Job records: the SQLite store (WAL) of every job, its states, and new job ids.
 
 States: ``queued → running → succeeded | failed | cancelled``; a job whose process vanished (app
 restart, crash of the host, ``kill -9``) becomes ``interrupted`` and can be resumed from its last
@@ -7,17 +7,13 @@ checkpoint. By default one job trains at a time (one per accelerator); the other
 Several processes may share one store (the app, a ``tunewise jobs`` command, a restarted app): a queued
 job is claimed in one ``BEGIN IMMEDIATE`` transaction, and a job is finished by a conditional update,
 so no job starts twice and no outcome is written over another.
+
+Imports only ``finetune.workspace``: reading or listing jobs never loads the trainer (torch, transformers).
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import re
 import secrets
-import shutil
-import signal
 import sqlite3
 import time
 from contextlib import closing
@@ -25,15 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from finetune.train.main import EXIT_CANCELLED
 from finetune.workspace import database_path
 
-log = logging.getLogger(__name__)
-
 ACTIVE = ("queued", "running")
-FINISHED = ("succeeded", "failed", "cancelled", "interrupted")
 RESUMABLE = ("failed", "cancelled", "interrupted")
-CANCEL_GRACE_S = 30.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -90,22 +81,6 @@ class Job:
         return Path(self.folder)
 
 
-@dataclass
-class Progress:
-    """What a poll of a job's events says: for progress bars, ETA and the live loss curve."""
-
-    status: str
-    phase: str
-    step: int
-    total_steps: int
-    percent: float
-    eta_s: float | None
-    loss: float | None
-    eval_metrics: dict[str, float]
-    losses: list[tuple[int, float]]
-    evals: list[tuple[int, dict[str, float]]]
-    metrics: dict[str, Any] | None
-    reason: str | None
 
 
 class JobStore:
@@ -221,211 +196,3 @@ class JobStore:
 def new_job_id() -> str:
     """A sortable, unguessable job id: timestamp plus 48 random bits."""
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(6)
-
-
-def pid_alive(pid: int | None) -> bool:
-    """True when a process with this pid exists and is not a zombie."""
-    if not pid:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
-            return fh.read().split(") ")[-1][:1] != "Z"
-    except FileNotFoundError:
-        return False
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            return False
-        return True
-
-
-_INTERRUPTING = (signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-
-
-def outcome(code: int | None, last_event: dict | None, cancel_requested: bool, *, forced: bool = False,
-            oom_killed: bool = False) -> tuple[str, str | None]:
-    """Map a training process's exit to a job status and a human reason.
-
-    Args:
-        code: The exit code (negative: killed by that signal), or None when the process was not our child.
-        last_event: The last final event (``done``, ``error``, ``cancelled``) of the job, if any.
-        cancel_requested: Whether someone asked for the job to stop.
-        forced: Whether the runner killed it after its cancel grace period.
-        oom_killed: Whether the kernel's out-of-memory killer acted while it ran.
-    """
-    kind = (last_event or {}).get("type")
-    if kind == "done" and code in (0, None):  # None: a process we re-adopted after a restart
-        return "succeeded", None
-    if code == EXIT_CANCELLED or kind == "cancelled" or cancel_requested:
-        if (forced or code == -signal.SIGKILL) and kind != "cancelled":
-            return "cancelled", ("Cancelled on request; it did not stop within the grace period, so it was stopped "
-                                 "by force (SIGKILL). It can be resumed.")
-        return "cancelled", "Cancelled on request; it can be resumed."
-    if kind == "error":
-        return "failed", str(last_event.get("reason"))  # type: ignore[union-attr]
-    if code is not None and code < 0:
-        number = -code
-        name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else "unknown"
-        if number == signal.SIGKILL and oom_killed:
-            return "failed", ("Out of memory: the system's out-of-memory killer stopped the training process. "
-                              "Lower train.batch_size or data.max_length, use 4-bit quantization or a smaller "
-                              "model, then retry.")
-        if number in _INTERRUPTING:
-            return "interrupted", (f"The training process was killed (signal {number}, {name}), by a person or the "
-                                   "system, not by an error in the job; resume it to continue.")
-        return "failed", f"The training process crashed (signal {number}, {name}); see the job log."
-    if code is None:
-        return "interrupted", ("The training process stopped while no runner watched it (the app or the machine "
-                               "restarted, or it was killed); resume it to continue.")
-    return "failed", f"The training process exited with code {code}; see the job log."
-
-
-def summarize(job: Job, events: list[dict]) -> Progress:
-    """Fold a job's events into a ``Progress``."""
-    losses = [(int(e["step"]), float(e["loss"])) for e in events if e.get("type") == "log"]
-    evals = [(int(e["step"]), dict(e.get("metrics", {}))) for e in events if e.get("type") == "eval"]
-    step, total, eta = 0, 0, None
-    phase = "starting" if job.status == "running" else job.status
-    for e in events:
-        step = int(e.get("step", step))
-        total = int(e.get("total_steps", total))
-        eta = e.get("eta_s", eta)
-        if e.get("type") == "phase":
-            phase = str(e.get("phase"))
-        elif e.get("type") == "start":
-            phase = "training"
-    done = next((e for e in reversed(events) if e.get("type") == "done"), None)
-    if job.status == "succeeded":
-        percent, eta, phase = 100.0, 0.0, "done"
-    else:
-        percent = round(100.0 * step / total, 1) if total else 0.0
-    return Progress(status=job.status, phase=phase, step=step, total_steps=total, percent=percent,
-                    eta_s=eta if job.status == "running" else None, loss=losses[-1][1] if losses else None,
-                    eval_metrics=evals[-1][1] if evals else {}, losses=losses, evals=evals,
-                    metrics=done.get("metrics") if done else None, reason=job.reason)
-
-
-# -- what a job folder says after a crash ---------------------------------------------------------------
-_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
-_ERROR_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*(?:Error|Exception|Exit)\b|Fatal Python error|Killed\b).*")
-
-
-def run_events(events: list[dict[str, Any]], pid: int | None) -> list[dict[str, Any]]:
-    """The events written by the run whose training process had ``pid`` (from its first event on).
-
-    A resumed job's log holds the events of every run; an earlier run's ``error`` or ``cancelled`` must
-    not decide how a later run ended. Each run's first event carries its ``pid``; a log in which no event
-    does (written by hand or by an older version) is taken whole.
-    """
-    if not any("pid" in e for e in events):
-        return events
-    starts = [i for i, e in enumerate(events) if pid is not None and e.get("pid") == pid]
-    return events[starts[-1]:] if starts else []
-
-
-def checkpoint_complete(folder: Path) -> bool:
-    """True when a Trainer checkpoint was fully written.
-
-    The Trainer writes ``trainer_state.json`` last; a process killed mid-save (or a full disk) leaves a
-    folder without it, or with the weights or optimizer state missing. Resuming from such a folder fails.
-    """
-    try:
-        json.loads((folder / "trainer_state.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    names = [p.name for p in folder.iterdir()]
-    # weights: adapter_model.safetensors, model.safetensors, model-00001-of-00002..., pytorch_model_fsdp_0/
-    return any("model" in n for n in names) and any(n.startswith("optimizer") for n in names)
-
-
-def checkpoints(folder: Path) -> list[tuple[int, Path, bool]]:
-    """The job's Trainer checkpoints as ``(step, path, complete)``, oldest first."""
-    root = folder / "checkpoints"
-    if not root.is_dir():
-        return []
-    found = []
-    for path in root.iterdir():
-        match = _CHECKPOINT.match(path.name)
-        if match and path.is_dir():
-            found.append((int(match.group(1)), path, checkpoint_complete(path)))
-    return sorted(found)
-
-
-def last_checkpoint_step(folder: Path) -> int | None:
-    """The step of the newest complete checkpoint, or None when there is none."""
-    complete = [step for step, _, ok in checkpoints(folder) if ok]
-    return complete[-1] if complete else None
-
-
-def set_aside_incomplete_checkpoints(folder: Path) -> list[Path]:
-    """Rename torn checkpoints to ``incomplete-checkpoint-N`` so a resume loads the last complete one.
-
-    Nothing is deleted: the partial files stay for inspection.
-
-    Returns:
-        The new paths of the folders that were set aside.
-    """
-    moved = []
-    for step, path, ok in checkpoints(folder):
-        if ok:
-            continue
-        target = path.with_name(f"incomplete-checkpoint-{step}")
-        n = 1
-        while target.exists():
-            n += 1
-            target = path.with_name(f"incomplete-checkpoint-{step}-{n}")
-        path.rename(target)
-        log.warning("set aside the incomplete checkpoint %s as %s", path, target.name)
-        moved.append(target)
-    return moved
-
-
-def repair_event_log(path: Path) -> None:
-    """End a torn last line (a writer killed mid-line) so the next event starts on a line of its own."""
-    try:
-        with path.open("rb+") as fh:
-            fh.seek(0, os.SEEK_END)
-            if fh.tell() == 0:
-                return
-            fh.seek(-1, os.SEEK_END)
-            if fh.read(1) != b"\n":
-                fh.write(b"\n")
-    except FileNotFoundError:
-        return
-
-
-def last_error_line(log_path: Path, tail_bytes: int = 16384) -> str | None:
-    """The last line of a job log that names an exception (``OSError: ...``), or None."""
-    try:
-        with log_path.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            fh.seek(max(fh.tell() - tail_bytes, 0))
-            text = fh.read().decode("utf-8", errors="replace")
-    except OSError:
-        return None
-    for line in reversed(text.splitlines()):
-        if _ERROR_LINE.match(line.strip()):
-            return line.strip()
-    return None
-
-
-def disk_nearly_full(folder: Path) -> bool:
-    """True when the drive holding ``folder`` has almost no space left (< 16 MiB and < 5 % of its size)."""
-    try:
-        usage = shutil.disk_usage(folder)
-    except OSError:
-        return False
-    return usage.free < min(16 * 2**20, 0.05 * usage.total)
-
-
-def oom_kill_count() -> int | None:
-    """How many processes the kernel's out-of-memory killer has killed since boot (None if unknown)."""
-    try:
-        with open("/proc/vmstat", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("oom_kill "):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        return None
-    return None

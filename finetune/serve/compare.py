@@ -1,7 +1,7 @@
 """Base vs tuned scored with the task's metrics: a job's held-out split, or any data file scored now.
 
-``compare_job`` is re-exported by ``finetune.serve.pair``; the CLI (``tunewise compare JOB [--data FILE]``),
-the agent's ``compare`` tool and the Compare tab call it.
+The CLI (``tunewise compare JOB [--data FILE]``), the agent's ``compare`` tool and the Compare tab call
+``compare_job``; scoring a file loads the job's :class:`~finetune.serve.pair.ModelPair` and its recipe.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from catalog.errors import DataError, JobError
+from catalog.errors import JobError
 from finetune.serve.outputs import plain_output
 
 
@@ -52,7 +52,7 @@ def compare_job(job_dir: Path, data: str | Path | None = None, limit: int = 10, 
 
 
 def _compare_on_file(job_dir: Path, data: str | Path, limit: int, max_rows: int | None) -> dict[str, Any]:
-    from finetune.data.facade import load_data
+    from finetune.data.intake import load_data
     from finetune.serve.pair import model_pair
     from finetune.tasks.metrics import PRIMARY_METRIC
     from finetune.workspace import confine
@@ -61,11 +61,7 @@ def _compare_on_file(job_dir: Path, data: str | Path, limit: int, max_rows: int 
     path = confine(data)
     loaded = load_data(path, task=pair.task)
     records = loaded.records[:max_rows or pair.cfg.eval.max_examples]
-    if pair.kind == "seq-cls":
-        unknown = sorted({r["label"] for r in records} - set(pair.labels or []))
-        if unknown:
-            raise DataError(f"{path.name} has labels the job never trained on: {', '.join(unknown[:10])}. "
-                            f"It knows: {', '.join(pair.labels or [])}.")
+    pair.recipe.check_references(records, path.name)
     refs = pair.recipe.references(records)
     predicted = pair.predict_records(records, "both")
     tuned = [plain_output(r["tuned"]) for r in predicted]
@@ -82,11 +78,9 @@ def _compare_on_file(job_dir: Path, data: str | Path, limit: int, max_rows: int 
             if base[i][1] is not None:
                 example["base_score"] = base[i][1]
         rows.append(example)
-    method = {"seq-cls": "zero-shot embedding similarity to the label names"}.get(
-        pair.kind, "the base model without the adapter" if pair.generative else None)
     tuned_metrics = pair.recipe.score(refs, [p for p, _ in tuned])
     result = _comparison(pair.task, PRIMARY_METRIC[pair.task], base_metrics, tuned_metrics,
-                         method if base else None, len(records), rows, limit)
+                         pair.recipe.baseline_method if base else None, len(records), rows, limit)
     result["data"] = path.name
     if pair.base_note:
         result["note"] = pair.base_note

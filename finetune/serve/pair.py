@@ -3,12 +3,12 @@
     pair = model_pair(job_dir)                    # cached: the 4-bit base with the job's adapter attached
     pair.predict(["my card was charged twice"])   # [{"input", "base": {...}, "tuned": {...}}]
     for chunk in pair.stream("Hi!", which="base"): ...
-    compare_job(job_dir, data="new.jsonl")        # both models scored on a file with the task's metrics
 
 Base outputs come from the same weights with the adapter switched off, so side by side costs one
 model's memory. For generative tasks base and tuned rows go through ONE ``generate`` call as a mixed
 batch (peft's ``adapter_names``: ``"__base__"`` = adapter off); greedy outputs are the tokens of the
-adapter-off and adapter-on paths. What "base" means per task:
+adapter-off and adapter-on paths. What differs per task (inputs, outputs, prompts) is the job's recipe
+(``finetune.tasks.registry``); what "base" means per task:
 
 - text classification: the zero-shot embedding-similarity baseline (``finetune.tasks.metrics.zero_shot_predict``),
   the one the job's metrics use — the untrained head would only guess. It loads the plain encoder once
@@ -23,29 +23,19 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from catalog.env import env_int
 from catalog.errors import DataError, JobError, ModelError
 from finetune.config.run import RunConfig
-from finetune.serve.compare import compare_job
-from finetune.serve.outputs import (
-    Generation,
-    TextStream,
-    answer_spans,
-    bio_entities,
-    fill_languages,
-    guard_cpu_packing,
-    quiet_loading,
-    shown_output,
-    tag_batch,
-)
+from finetune.serve.loading import fill_languages, guard_cpu_packing, quiet_loading
+from finetune.serve.outputs import FinishReason, Generation, TextStream, shown_output
 
-__all__ = ["BASE_ADAPTER", "ClassifierPair", "Generation", "ModelPair", "Side", "TextStream", "Which",
-           "classifier_pair", "clear_pairs", "compare_job", "model_pair"]
+__all__ = ["BASE_ADAPTER", "ClassifierPair", "ModelPair", "Side", "Which", "classifier_pair", "clear_pairs",
+           "model_pair"]
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +43,7 @@ Which = Literal["base", "tuned", "both"]
 Side = Literal["base", "tuned"]
 BASE_ADAPTER = "__base__"
 """peft's name for "no adapter" in a mixed batch."""
-GENERATIVE_KINDS = ("seq2seq", "causal")
-NO_BASELINE = ("No baseline: without fine-tuning this model's {what} head is untrained (random), so its "
-               "output would mean nothing.")
-PAIR_CACHE_SIZE = int(os.environ.get("TUNEWISE_SERVE_CACHE", "2"))
+PAIR_CACHE_SIZE = env_int("TUNEWISE_SERVE_CACHE")
 """How many jobs' models ``model_pair`` keeps loaded (least recently used are dropped)."""
 
 
@@ -69,11 +56,11 @@ class ModelPair:
         kind: ``seq-cls`` | ``token-cls`` | ``qa`` | ``seq2seq`` | ``causal``.
         model: The peft model in eval mode (the only copy of the weights).
         tokenizer: Its tokenizer.
-        recipe: The task's ``Recipe`` (prompts, references, metrics).
+        recipe: The job's recipe (inputs, prompts, outputs, references, metrics).
     """
 
     def __init__(self, job_dir: Path) -> None:
-        from finetune.tasks.recipes import Recipe
+        from finetune.tasks.registry import recipe_for
         from finetune.train.model import job_labels, load_for_inference, model_kind, resolve_model_source
 
         if not (job_dir / "config.yaml").is_file():
@@ -89,7 +76,7 @@ class ModelPair:
             self.model, self.tokenizer = load_for_inference(job_dir, self.cfg)
         guard_cpu_packing(self.model)
         self.adapter = str(self.model.active_adapter)
-        self.recipe = Recipe(self.kind, self.cfg.task, self.cfg, self.labels)
+        self.recipe = recipe_for(self.kind, self.cfg.task, self.cfg, self.labels)
         self._lock = threading.RLock()  # peft's adapter_names hooks and generate are not re-entrant
 
     @property
@@ -100,13 +87,12 @@ class ModelPair:
     @property
     def generative(self) -> bool:
         """True for summarization, translation and chat (text out)."""
-        return self.kind in GENERATIVE_KINDS
+        return self.recipe.generative
 
     @property
     def base_note(self) -> str | None:
         """Why there is no base output for this task, or None when there is one."""
-        what = {"token-cls": "token-classification", "qa": "answer-span"}.get(self.kind)
-        return NO_BASELINE.format(what=what) if what else None
+        return self.recipe.base_note
 
     # -- inputs -----------------------------------------------------------------------------------
     def to_record(self, item: Any, index: int = 0) -> dict[str, Any]:
@@ -118,43 +104,17 @@ class ModelPair:
         Raises:
             DataError: When the input does not fit the task.
         """
-        task = self.task
-        is_message = task == "chat" and isinstance(item, dict) and "role" in item
-        if isinstance(item, dict) and task != "question-answering" and not is_message:
-            return dict(item)
-        if task == "text-classification" and isinstance(item, str):
-            return {"text": item}
-        if task == "token-classification" and isinstance(item, (str, list)):
-            tokens = item.split() if isinstance(item, str) else [str(t) for t in item]
-            return {"tokens": tokens, "tags": ["O"] * len(tokens)}
-        if task == "question-answering" and isinstance(item, dict) and {"question", "context"} <= set(item):
-            return {"id": str(item.get("id", index)), "question": str(item["question"]),
-                    "context": str(item["context"]),
-                    "answers": item.get("answers", {"text": [], "answer_start": []})}
-        if task == "summarization" and isinstance(item, str):
-            return {"document": item, "summary": ""}
-        if task == "translation" and isinstance(item, str):
-            return {"source": item, "target": ""}
-        valid_turns = isinstance(item, list) and all(isinstance(m, dict) and {"role", "content"} <= set(m)
-                                                      for m in item)
-        if task == "chat" and (isinstance(item, str) or valid_turns):
-            messages = [{"role": "user", "content": item}] if isinstance(item, str) else \
-                [dict(m) for m in item]
-            return {"messages": [*messages, {"role": "assistant", "content": ""}]}
-        expected = {"question-answering": "{question, context}",
-                    "token-classification": "a sentence or a word list",
-                    "chat": "a message or a list of {role, content} messages"}.get(task, "a string")
-        raise DataError(f"A {task} input must be {expected}; got {type(item).__name__}.")
+        return self.recipe.to_record(item, index)
 
     def prompt_text(self, record: dict[str, Any]) -> str:
         """The exact text a generative model sees for a record (task prefix or chat template applied)."""
-        from finetune.tasks.recipes import as_messages, as_prompt, seq2seq_prefix
+        return self.recipe.prompt_text(record, self.tokenizer)
 
-        if self.kind == "seq2seq":
-            body = record.get("document") or record.get("source") or as_prompt(self.task, record, self.cfg)[0]
-            return seq2seq_prefix(self.task, self.cfg) + body
-        messages = as_messages(self.task, record, self.cfg)[:-1]
-        return str(self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
+    def conversation_prompt(self, turns: Sequence[dict[str, str]]) -> str:
+        """The text a generative model sees for a conversation ending with the user's turn: the whole
+        conversation through the chat template (decoder-only), the last user message with the task prefix
+        (encoder-decoder)."""
+        return self.recipe.conversation_prompt(turns, self.tokenizer)
 
     def chat_text(self, messages: Sequence[dict[str, str]]) -> str:
         """A conversation (ending with the user's turn) rendered with the chat template, ready to answer."""
@@ -188,59 +148,21 @@ class ModelPair:
     def predict_records(self, records: Sequence[dict[str, Any]], which: Which = "both", *,
                         batch_size: int = 16, max_new_tokens: int | None = None) -> list[dict[str, Any]]:
         """:meth:`predict` for canonical records (the rows of a dataset file)."""
-        from finetune.data.intake import input_text
-
         if which not in ("base", "tuned", "both"):
             raise DataError(f"which must be base, tuned or both, not {which!r}.")
         want_base, want_tuned = which in ("base", "both"), which in ("tuned", "both")
         if not records:
             return []
         with self._lock, _inference_mode():
-            base, tuned = self._outputs(list(records), want_base, want_tuned, batch_size, max_new_tokens)
+            base, tuned = self.recipe.outputs(self, list(records), want_base=want_base, want_tuned=want_tuned,
+                                              batch_size=batch_size, max_new_tokens=max_new_tokens)
         rows = []
         for i, record in enumerate(records):
-            shown = record if self.task != "chat" else {"messages": record["messages"][:-1]}
-            row: dict[str, Any] = {"input": input_text(self.task, shown), "base": base[i], "tuned": tuned[i]}
+            row: dict[str, Any] = {"input": self.recipe.input_text(record), "base": base[i], "tuned": tuned[i]}
             if want_base and self.base_note:
                 row["note"] = self.base_note
             rows.append(row)
         return rows
-
-    def _outputs(self, records: list[dict[str, Any]], want_base: bool, want_tuned: bool, batch_size: int,
-                 max_new_tokens: int | None) -> tuple[list[Any], list[Any]]:
-        n = len(records)
-        none: list[Any] = [None] * n
-        if self.generative:
-            prompts = [self.prompt_text(r) for r in records]
-            texts = self._generate_pairs(prompts, want_base, want_tuned, batch_size, max_new_tokens)
-            return ([{"text": t} for t in texts["base"]] if want_base else none,
-                    [{"text": t} for t in texts["tuned"]] if want_tuned else none)
-        tuned = none
-        if self.kind == "seq-cls":
-            from finetune.tasks.metrics import classifier_predict, zero_shot_predict
-
-            texts_in = [r["text"] for r in records]
-            max_length = self.cfg.data.max_length or 128
-            if want_tuned:
-                tuned = [{"label": lab, "score": round(s, 4)} for lab, s in
-                         classifier_predict(self.model, self.tokenizer, texts_in, batch_size=batch_size * 4,
-                                            max_length=max_length)]
-            base = none
-            if want_base:
-                with quiet_loading():  # the plain encoder loads on first use
-                    zero_shot = zero_shot_predict(self.base_source, texts_in, self.labels or [],
-                                                  max_length=max_length)
-                base = [{"label": lab, "score": round(s, 4)} for lab, s in zero_shot]
-            return base, tuned
-        if want_tuned and self.kind == "token-cls":
-            tuned = []
-            for i in range(0, n, batch_size):
-                chunk = records[i:i + batch_size]
-                for record, tags in zip(chunk, tag_batch(self, [r["tokens"] for r in chunk]), strict=True):
-                    tuned.append({"entities": bio_entities(record["tokens"], tags), "tags": tags})
-        elif want_tuned and self.kind == "qa":
-            tuned = answer_spans(self, records)
-        return none, tuned
 
     # -- generation -------------------------------------------------------------------------------
     def generation_options(self, max_new_tokens: int | None = None, temperature: float | None = None,
@@ -252,8 +174,8 @@ class ModelPair:
             options.update(do_sample=True, temperature=temperature, num_beams=1, top_p=top_p or 1.0)
         return options
 
-    def _generate_pairs(self, prompts: list[str], want_base: bool, want_tuned: bool, batch_size: int,
-                        max_new_tokens: int | None) -> dict[str, list[str]]:
+    def generate_pairs(self, prompts: list[str], want_base: bool, want_tuned: bool, batch_size: int,
+                       max_new_tokens: int | None) -> dict[str, list[str]]:
         """Generate for each prompt with the adapter off and/or on: both sides of one chunk of prompts
         share one mixed batch, padded like a batch of that chunk alone."""
         sides = [s for s, wanted in ((BASE_ADAPTER, want_base), (self.adapter, want_tuned)) if wanted]
@@ -264,7 +186,7 @@ class ModelPair:
             results = self._generate_ids(chunk * len(sides), [s for s in sides for _ in chunk], options)
             for j, side in enumerate(sides):
                 side_rows = results[j * len(chunk):(j + 1) * len(chunk)]
-                texts = [r[0].strip() for r in side_rows]  # stripped, as Recipe.predict does
+                texts = [r[0].strip() for r in side_rows]  # stripped, as the recipe's predict does
                 out["base" if side == BASE_ADAPTER else "tuned"] += texts
         return out
 
@@ -306,7 +228,16 @@ class ModelPair:
         text = str(prompt) if raw else self.prompt_text(self.to_record(prompt))
         options = self.generation_options(max_new_tokens, temperature, top_p)
         options["num_beams"] = 1  # streamers follow a single sequence
-        return TextStream(self, text, BASE_ADAPTER if which == "base" else self.adapter, options)
+        adapter = BASE_ADAPTER if which == "base" else self.adapter
+
+        def generate_one(opts: dict[str, Any]) -> tuple[str, int, int, FinishReason]:
+            return self._generate_ids([text], [adapter], opts, keep_end=True)[0]
+
+        return TextStream(self.tokenizer, generate_one, options)
+
+    def quiet_loading(self) -> contextlib.AbstractContextManager[None]:
+        """A context that keeps a model load's report out of the logs (a baseline's own model loads in it)."""
+        return quiet_loading()
 
     def _context_budget(self, max_new_tokens: int) -> int:
         """Prompt tokens a decoder-only model can take next to ``max_new_tokens`` generated ones."""
@@ -318,7 +249,7 @@ class ModelPair:
             raise ModelError(f"This {self.task} job does not generate text; use predict() for its output.")
 
     def _generate_ids(self, prompts: list[str], adapters: list[str], options: dict[str, Any], *,
-                      keep_end: bool = False) -> list[tuple[str, int, int, Literal["stop", "length"]]]:
+                      keep_end: bool = False) -> list[tuple[str, int, int, FinishReason]]:
         """One ``generate`` call over prompts with one adapter name per row (``__base__`` = off).
 
         Prompts are cut to ``data.max_length`` tokens from the right, as training's evaluation did, unless
@@ -327,7 +258,7 @@ class ModelPair:
         """
         tok, model = self.tokenizer, self.model
         device = next(model.parameters()).device
-        causal = self.kind == "causal"
+        causal = self.recipe.decoder_only
         limit = self.cfg.data.max_length
         if keep_end and causal:
             limit = self._context_budget(options["max_new_tokens"])
@@ -339,7 +270,7 @@ class ModelPair:
         new = out[:, enc["input_ids"].shape[1]:] if causal else out[:, 1:]
         texts = tok.batch_decode(new, skip_special_tokens=True)
         eos = tok.eos_token_id
-        results: list[tuple[str, int, int, Literal["stop", "length"]]] = []
+        results: list[tuple[str, int, int, FinishReason]] = []
         prompt_lengths = enc["attention_mask"].sum(dim=1).tolist()
         for row, text, prompt_length in zip(new.tolist(), texts, prompt_lengths, strict=True):
             stop = eos in row

@@ -1,6 +1,6 @@
 """Chat formatting for instruction tuning: render conversations with the model's own chat template and
-mask the loss to the assistant's replies; convert alpaca and ShareGPT records to OpenAI messages; pack
-short sequences into full blocks for SFT.
+mask the loss to the assistant's replies; pack short sequences into full blocks for SFT. (Alpaca and
+ShareGPT records become OpenAI messages earlier, in ``finetune.data.canonical``.)
 """
 
 from __future__ import annotations
@@ -11,12 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from catalog.errors import DataError
-from finetune.tasks.features import IGNORE_INDEX, _require_fast
+from finetune.tasks.features import IGNORE_INDEX, require_fast
 
 log = logging.getLogger(__name__)
-
-SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
-                  "chatgpt": "assistant", "system": "system"}
 
 
 def _model_name(tokenizer: Any) -> str:
@@ -58,7 +55,7 @@ def render_chat(messages: Sequence[Mapping[str, Any]], tokenizer: Any, max_lengt
     if not getattr(tokenizer, "chat_template", None):
         raise DataError(f"'{_model_name(tokenizer)}' has no chat template, so it cannot be tuned on conversations. "
                         "Pick a chat / instruct model, or set a chat template on its tokenizer.")
-    _require_fast(tokenizer, "masking the loss to the assistant's turns")
+    require_fast(tokenizer, "masking the loss to the assistant's turns")
     if not any(m["role"] == "assistant" for m in messages):
         raise DataError("A conversation has no assistant message, so there is nothing to learn from it.")
     text = _render(tokenizer, messages, add_generation_prompt=False)
@@ -114,52 +111,6 @@ def _spans_by_search(tokenizer: Any, messages: Sequence[Mapping[str, Any]], text
         spans.append((found, end))
         position = end
     return spans
-
-
-def tokenize_chat(batch: Mapping[str, list[Any]], tokenizer: Any, max_length: int) -> dict[str, list[Any]]:
-    """``render_chat`` over a batch's ``messages`` column (for ``Dataset.map(batched=True)``)."""
-    rows = [render_chat(messages, tokenizer, max_length) for messages in batch["messages"]]
-    return {key: [row[key] for row in rows] for key in ("input_ids", "attention_mask", "labels")}
-
-
-def chat_from_alpaca(instruction: str, input: str, output: str, system: str | None = None) -> list[dict[str, str]]:
-    """Convert an alpaca row to OpenAI messages: the input follows the instruction after a blank line.
-
-    Args:
-        instruction: What the user asks.
-        input: Extra context for the instruction; may be empty.
-        output: The answer the model should learn.
-        system: An optional system prompt.
-
-    Returns:
-        ``[system?, user, assistant]`` messages.
-    """
-    user = f"{instruction.strip()}\n\n{input.strip()}" if input and input.strip() else instruction.strip()
-    messages = [{"role": "system", "content": system}] if system else []
-    return [*messages, {"role": "user", "content": user}, {"role": "assistant", "content": output}]
-
-
-def chat_from_sharegpt(conversations: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """Convert ShareGPT turns (``{"from", "value"}``) to OpenAI messages.
-
-    Args:
-        conversations: Turns whose ``from`` is human / user, gpt / assistant / chatgpt, or system.
-
-    Returns:
-        ``{"role", "content"}`` messages in the same order.
-
-    Raises:
-        DataError: Naming a ``from`` value that is none of those.
-    """
-    messages = []
-    for number, turn in enumerate(conversations, start=1):
-        speaker = str(turn.get("from", "")).strip()
-        role = SHAREGPT_ROLES.get(speaker.lower())
-        if role is None:
-            raise DataError(f"Turn {number} of a ShareGPT conversation comes from '{speaker}', which is not a known "
-                            "role. Use human / user, gpt / assistant, or system.")
-        messages.append({"role": role, "content": str(turn.get("value", ""))})
-    return messages
 
 
 def pack_sequences(examples: Mapping[str, list[list[int]]], max_length: int,

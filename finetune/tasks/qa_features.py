@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from catalog.errors import DataError
-from finetune.tasks.features import _require_fast
+from finetune.tasks.features import require_fast
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 def _encode_qa(batch: Mapping[str, list[Any]], tokenizer: Any, max_length: int, doc_stride: int,
                padding: bool | str) -> tuple[Any, int]:
     """Encode question + context into overlapping windows; returns the encoding and the context's sequence id."""
-    _require_fast(tokenizer, "preparing question-answering windows")
+    require_fast(tokenizer, "preparing question-answering windows")
     if not 0 <= doc_stride < max_length:
         raise DataError(f"The document stride ({doc_stride}) must be smaller than the maximum length ({max_length}).")
     # Models that pad on the left read the context first, so truncation must cut the context either way.

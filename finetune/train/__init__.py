@@ -1,7 +1,10 @@
 """Training: the entry point ``python -m finetune.train CONFIG`` and what it is built from.
 
-``main.py`` (setup, fit, save, validate), ``model.py`` (4-bit base + LoRA), ``distributed.py`` (multi-process
-launches), ``callbacks.py`` and ``events.py`` (the job's progress log), ``outcome.py`` (exit codes and
-readable failure reasons). May import ``finetune.config``, ``finetune.data``, ``finetune.tasks``,
-``finetune.export`` (the model card) and ``catalog``; never jobs or serving.
+``main.py`` (setup, fit, save, validate: a leaf that only ``__main__`` and tests import), ``model.py`` (4-bit
+base + LoRA, loading for inference), ``packaged.py`` (a model shipped as a GGUF file in a Python package,
+converted once into a model folder), ``distributed.py`` (multi-process launches and rank helpers),
+``callbacks.py`` and ``events.py`` (the job's progress log), ``outcome.py`` (exit codes and readable failure
+reasons, shared with the job runner). May import ``finetune.config``, ``finetune.data``, ``finetune.tasks``,
+``finetune.export`` (the model card), ``finetune.redact``, ``finetune.workspace`` and ``catalog``; never
+jobs or serving.
 """

@@ -8,7 +8,8 @@ NCCL on GPUs), or, when ``accelerate launch`` was given an FSDP config (:func:`a
 the job folder: events, splits, adapter, metrics and predictions. Under FSDP every rank joins the gather of
 the adapter (:func:`gather_state_dict`) before rank 0 writes it; the others then exit.
 
-This module imports nothing heavy at module level: the CLI and the agent use it to *describe* a launch.
+This module imports nothing heavy at module level, so the launch helpers (:func:`accelerate_config`,
+:func:`launch_command`, :func:`describe_launch`) work without torch.
 """
 
 from __future__ import annotations

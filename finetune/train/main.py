@@ -1,6 +1,6 @@
 """Training entry point: ``python -m finetune.train config.yaml [--resume]``.
 
-Reads a ``RunConfig`` for any of the six tasks (``finetune.tasks.recipes`` holds what differs per task),
+Reads a ``RunConfig`` for any of the six tasks (its recipe in ``finetune.tasks`` holds what differs per task),
 trains, evaluates base and tuned on the held-out split, and leaves a self-describing job folder::
 
     config.yaml        the resolved config (rerun with ``tunewise train config.yaml``)
@@ -12,8 +12,8 @@ trains, evaluates base and tuned on the held-out split, and leaves a self-descri
     splits.json        the seed and the record indices of train / validation / test
     predictions.jsonl  held-out rows with reference, base and tuned predictions
 
-Exit codes: 0 succeeded, 3 cancelled (SIGTERM/SIGINT, after a checkpoint), 1 failed (the reason is
-the last ``error`` event).
+Exit codes (``finetune.train.outcome``): 0 succeeded, 3 cancelled (SIGTERM/SIGINT, after a checkpoint),
+1 failed (the reason is the last ``error`` event).
 
 The same command runs under ``torchrun`` / ``accelerate launch`` (see ``finetune.train.distributed``): every
 rank trains its share of each batch, and only rank 0 writes the job folder; the other ranks exit 0
@@ -39,12 +39,12 @@ from typing import Any
 
 from catalog.errors import TunewiseError
 from finetune.config.run import RunConfig
-from finetune.tasks.features import save_splits
+from finetune.data.splits import save_splits
 from finetune.train import distributed
 from finetune.train.events import EventWriter
+from finetune.train.outcome import EXIT_CANCELLED, EXIT_FAILED, EXIT_SUCCEEDED, describe_failure
 
 log = logging.getLogger(__name__)
-EXIT_CANCELLED = 3
 
 
 def setup(config_path: Path) -> tuple[RunConfig, Path, EventWriter]:
@@ -78,8 +78,8 @@ def load_run_data(cfg: RunConfig) -> RunData:
     Raises:
         DataError: Listing every problem in the file.
     """
-    from finetune.data.facade import load_data
-    from finetune.tasks.features import split_records
+    from finetune.data.intake import load_data
+    from finetune.data.splits import split_records
     from finetune.workspace import confine
 
     d = cfg.data
@@ -152,15 +152,15 @@ def fit(cfg: RunConfig, job_dir: Path, events: EventWriter, data: RunData, resum
     """Build model, tokenizer, features and Trainer, and train (resuming from the last checkpoint if asked)."""
     from transformers import EarlyStoppingCallback, Trainer, set_seed
 
-    from finetune.tasks.recipes import Recipe
+    from finetune.tasks.registry import recipe_for
     from finetune.train.callbacks import EventCallback, StopOnSignal
     from finetune.train.model import load_for_training, model_kind, pick_device, resolve_model_source
 
     set_seed(cfg.train.seed)  # before the model: LoRA matrices and new heads are initialised randomly
     distributed.prepare_process(cfg)  # multi-GPU: each rank on its own GPU, not all on cuda:0
     source, _ = resolve_model_source(cfg.model.name)
-    recipe = Recipe(model_kind(cfg.task, source, revision=cfg.model.revision,
-                               trust_remote_code=cfg.model.trust_remote_code), cfg.task, cfg, data.labels)
+    recipe = recipe_for(model_kind(cfg.task, source, revision=cfg.model.revision,
+                                   trust_remote_code=cfg.model.trust_remote_code), cfg.task, cfg, data.labels)
     model, tokenizer = load_for_training(cfg, data.labels)
     train_ds = recipe.features(data.train, tokenizer)
     eval_ds = recipe.features(data.held_out[:cfg.eval.max_examples], tokenizer, for_eval=True)
@@ -253,6 +253,7 @@ def validate(cfg: RunConfig, job_dir: Path, events: EventWriter, model: Any, tok
     untrained, so its output would mean nothing.
     """
     from finetune.tasks.metrics import PRIMARY_METRIC
+    from finetune.train.model import resolve_model_source
 
     records = data.held_out[:cfg.eval.max_examples]
     if not records:
@@ -264,13 +265,13 @@ def validate(cfg: RunConfig, job_dir: Path, events: EventWriter, model: Any, tok
     base: list[tuple[Any, float | None]] = []
     if cfg.eval.baseline == "zero-shot":
         events.emit("phase", phase="baseline", message="Scoring the base model on the same rows")
-        base, method = _baseline(cfg, model, tokenizer, data, recipe, records)
+        base = recipe.baseline(model, tokenizer, records, resolve_model_source(cfg.model.name)[0])
         if base:
             metrics["base"] = recipe.score(refs, [p for p, _ in base])
-            metrics["base_method"] = method
+            metrics["base_method"] = recipe.baseline_method
     with (job_dir / "predictions.jsonl").open("w", encoding="utf-8") as fh:
         for i, record in enumerate(records):
-            row: dict[str, Any] = {"input": _input_text(cfg.task, record), "reference": refs[i], "tuned": tuned[i][0]}
+            row: dict[str, Any] = {"input": recipe.input_text(record), "reference": refs[i], "tuned": tuned[i][0]}
             if tuned[i][1] is not None:
                 row["tuned_score"] = round(tuned[i][1], 4)
             if base:
@@ -282,27 +283,6 @@ def validate(cfg: RunConfig, job_dir: Path, events: EventWriter, model: Any, tok
     tmp.write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     tmp.replace(job_dir / "metrics.json")
     return metrics
-
-
-def _input_text(task: str, record: dict[str, Any]) -> str:
-    from finetune.data.intake import input_text
-
-    return input_text(task, record if task != "chat" else {"messages": record["messages"][:-1]})
-
-
-def _baseline(cfg: RunConfig, model: Any, tokenizer: Any, data: RunData, recipe: Any,
-              records: list[dict[str, Any]]) -> tuple[list[tuple[Any, float | None]], str]:
-    if recipe.kind == "seq-cls":
-        from finetune.tasks.metrics import zero_shot_predict
-        from finetune.train.model import resolve_model_source
-
-        preds = zero_shot_predict(resolve_model_source(cfg.model.name)[0], [r["text"] for r in records],
-                                  data.labels or [], max_length=cfg.data.max_length or 128)
-        return [(p, s) for p, s in preds], "zero-shot embedding similarity to the label names"
-    if recipe.kind in ("seq2seq", "causal") and hasattr(model, "disable_adapter"):
-        with model.disable_adapter():
-            return recipe.predict(model, tokenizer, records), "the base model without the adapter"
-    return [], ""
 
 
 def save_and_reload(cfg: RunConfig, job_dir: Path, trainer: Any, tokenizer: Any, data: RunData) -> Any:
@@ -354,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         if not distributed.is_main_process():  # rank 0 saves and evaluates the (identical) replica alone
             if distributed.gather_state_dict(trainer) is not None:  # FSDP: join the gather, wait for the save
                 distributed.release_model(trainer)
-            return 0
+            return EXIT_SUCCEEDED
         events.emit("phase", phase="saving", message="Saving the adapter")
         model = save_and_reload(cfg, job_dir, trainer, tokenizer, data)
         events.emit("phase", phase="evaluating", message="Scoring base and tuned on held-out data")
@@ -363,46 +343,17 @@ def main(argv: list[str] | None = None) -> int:
 
         write_model_card(job_dir)
         events.emit("done", metrics=metrics, time=time.time())
-        return 0
+        return EXIT_SUCCEEDED
     except TunewiseError as exc:
         if events:
             events.emit("error", reason=str(exc), category="user")
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     except Exception as exc:  # the job log keeps the trace; the event keeps a readable reason
         traceback.print_exc()
         if events:
             events.emit("error", reason=describe_failure(exc), category="crash")
-        return 1
-
-
-def describe_failure(exc: BaseException | str) -> str:
-    """A one-line, human reason for an unexpected failure (out of memory, disk full, ...).
-
-    Args:
-        exc: The exception (its causes and context are searched too: a full disk often surfaces as a
-            library's own error raised while handling the ``OSError``), or the last error line of a job log.
-    """
-    import errno
-
-    chain: list[BaseException] = []
-    current = exc if isinstance(exc, BaseException) else None
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    texts = [exc] if isinstance(exc, str) else [f"{type(e).__name__}: {e}" for e in chain]
-    lowered = "\n".join(texts).lower()
-    codes = {getattr(e, "errno", None) for e in chain}
-    out_of_memory = ("out of memory", "memoryerror", "can't allocate memory", "cannot allocate memory",
-                     "failed to map segment from shared object", "std::bad_alloc")
-    if any(isinstance(e, MemoryError) for e in chain) or errno.ENOMEM in codes or \
-            any(p in lowered for p in out_of_memory):
-        return ("Out of memory: the training process could not get the memory it needed. Lower "
-                "train.batch_size or data.max_length, use 4-bit quantization or a smaller model, then retry.")
-    if errno.ENOSPC in codes or errno.EDQUOT in codes or any(p in lowered for p in ("no space left",
-                                                                                     "disk quota exceeded")):
-        return "The disk is full. Free space in the workspace and resume the job."
-    return texts[0].splitlines()[0][:500] if texts[0] else "The training process failed; see the job log."
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -43,9 +43,13 @@ def resolve_model_source(name: str) -> tuple[str, Any]:
         ModelError: When a folder is given that holds no ``config.json``.
     """
     from catalog import load_catalog
-    from catalog.availability import resolve_model_path
+    from catalog.availability import packaged_gguf, resolve_model_path
 
     entry = load_catalog().get(name)
+    if entry is not None and entry.packaged_file and packaged_gguf(entry) is not None:
+        from finetune.train.packaged import ensure_converted
+
+        return str(ensure_converted(entry)), entry  # converted once, on first use
     if entry is not None:
         return resolve_model_path(entry), entry
     candidate = Path(name).expanduser()
@@ -178,8 +182,6 @@ def model_kind(task: str, source: str, *, revision: str | None = None, trust_rem
         return "seq-cls"
     if task == "token-classification":
         return "token-cls"
-    if task == "question-answering":
-        return "qa"
     if task == "chat":
         return "causal"
     from transformers import AutoConfig
@@ -188,7 +190,12 @@ def model_kind(task: str, source: str, *, revision: str | None = None, trust_rem
         config = AutoConfig.from_pretrained(source, revision=revision, trust_remote_code=trust_remote_code)
     except (OSError, ValueError) as exc:
         raise ModelError(f"Could not read the config of '{source}': {str(exc).splitlines()[0]}") from None
-    return "seq2seq" if getattr(config, "is_encoder_decoder", False) else "causal"
+    if getattr(config, "is_encoder_decoder", False):
+        return "seq2seq"
+    if task == "question-answering":  # extractive on an encoder, generative on a decoder-only model
+        causal = any(a.endswith("ForCausalLM") for a in getattr(config, "architectures", None) or [])
+        return "causal" if causal else "qa"
+    return "causal"
 
 
 def _load(cfg: RunConfig, source: str, kind: str, labels: list[str] | None, device: str, *,
@@ -363,13 +370,3 @@ def load_for_inference(job_dir: Path, cfg: RunConfig, *, device_map: str | None 
         if kind == "causal" and tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer
-
-
-def load_classifier_for_training(cfg: RunConfig, labels: list[str]) -> tuple[Any, Any]:
-    """A sequence-classification model for training (see :func:`load_for_training`)."""
-    return load_for_training(cfg, labels)
-
-
-def load_classifier_for_inference(job_dir: Path, cfg: RunConfig) -> tuple[Any, Any]:
-    """A trained sequence-classification job for inference (see :func:`load_for_inference`)."""
-    return load_for_inference(job_dir, cfg)

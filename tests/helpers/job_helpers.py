@@ -7,7 +7,8 @@ import os
 import signal
 import time
 
-from finetune.jobs.store import ACTIVE, JobStore, pid_alive
+from finetune.jobs.processes import pid_alive
+from finetune.jobs.store import ACTIVE, JobStore
 
 
 def kill_running_jobs() -> None:

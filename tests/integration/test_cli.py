@@ -151,3 +151,29 @@ def test_advise_with_data_measures_the_base_and_the_probe(tmp_path: Path) -> Non
     assert advice["decision"] == "fine-tune" and advice["task"] == "text-classification"
     reasons = " ".join(advice["reasons"])
     assert "held-out rows" in reasons and "quick probe" in reasons
+
+
+def test_presets_list_and_show(tmp_path: Path) -> None:
+    listed = tunewise("presets", "list", "--json", home=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    names = {r["name"] for r in rows}
+    assert "text-classification-minilm-qlora" in names and all(r["task"] and r["model"] for r in rows)
+    chat = tunewise("presets", "list", "--task", "chat", home=tmp_path)
+    assert chat.returncode == 0 and "chat-qwen2.5-0.5b-qlora" in chat.stdout and "minilm" not in chat.stdout
+    shown = tunewise("presets", "show", "text-classification-minilm-qlora", home=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("# ") and "tunewise train finetune/config/presets/" in shown.stdout
+    assert "task: text-classification" in shown.stdout
+    typo = tunewise("presets", "show", "chat-qwen", home=tmp_path)
+    assert typo.returncode == 2 and "Did you mean 'chat-qwen2.5-0.5b-qlora'" in typo.stderr
+
+
+def test_train_key_value_typo_is_one_error_with_a_hint_and_queues_nothing(tmp_path: Path) -> None:
+    out = tunewise("train", "--preset", "text-classification-minilm-qlora", "--epochs", "1", "train.max_step=5",
+                   "lora.r=0", home=tmp_path)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "unknown field 'train.max_step': did you mean 'train.max_steps'?" in out.stderr
+    assert "lora.r" in out.stderr and "2 problem(s)" in out.stderr
+    assert "Traceback" not in out.stdout + out.stderr
+    assert not (tmp_path / "jobs").exists() or not any((tmp_path / "jobs").iterdir())

@@ -48,9 +48,10 @@ def test_projection_needs_two_sizes() -> None:
 def test_probe_on_the_ticket_example_rises_and_projects_above_the_base() -> None:
     from catalog import load_catalog
     from catalog.availability import resolve_model_path
-    from finetune.data.facade import load_classification
+    from finetune.data.classification_split import split_classification
+    from finetune.data.intake import load_data
 
-    data = load_classification(ROOT / "examples" / "support_tickets.csv")
+    data = split_classification(load_data(ROOT / "examples" / "support_tickets.csv", task="text-classification"))
     encoder = resolve_model_path(next(m for m in load_catalog().models if m.packaged))
     curve = learning_curve_probe(encoder, data.train_texts, data.train_labels, data.eval_texts, data.eval_labels)
     sizes = [p["examples"] for p in curve["points"]]

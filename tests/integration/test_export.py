@@ -20,8 +20,9 @@ import yaml
 
 from catalog.errors import ConfigError, JobError, PathError
 from finetune.config.run import RunConfig
-from finetune.export.card import NOT_CATALOG_NOTE, resolve_job_dir, write_model_card
+from finetune.export.card import NOT_CATALOG_NOTE, write_model_card
 from finetune.export.hub import HubError, check_repo_id, merge_adapter, push_job
+from finetune.jobs.refs import resolve_job_dir
 from tests.helpers.tiny_models import tiny_bert, tiny_llama
 
 ROOT = Path(__file__).resolve().parents[2]

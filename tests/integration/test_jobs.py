@@ -19,9 +19,9 @@ import pytest
 from catalog.errors import JobError
 from finetune.config.run import RunConfig
 from finetune.jobs.runner import JobRunner
-from finetune.jobs.store import CANCEL_GRACE_S, Job, JobStore, new_job_id
+from finetune.jobs.store import Job, JobStore, new_job_id
 from finetune.train.events import read_events
-from finetune.train.main import EXIT_CANCELLED
+from finetune.train.outcome import EXIT_CANCELLED
 from finetune.workspace import database_path, jobs_dir
 
 JOB_TIMEOUT_S = 300
@@ -144,7 +144,7 @@ def test_cancel_a_queued_job(runner: JobRunner, tickets_csv: Path) -> None:
     with pytest.raises(JobError, match="only queued or running"):
         runner.cancel(second.id)
     runner.cancel(first.id)
-    assert runner.wait(first.id, timeout=CANCEL_GRACE_S + 30).status == "cancelled"
+    assert runner.wait(first.id, timeout=runner.cancel_grace_s + 30).status == "cancelled"
     # The freed slot must not start the cancelled job.
     time.sleep(0.5)
     again = JobStore().get(second.id)
@@ -156,7 +156,7 @@ def _cancel_after_checkpoint(runner: JobRunner, max_steps: int) -> Job:
     job = runner.submit(job_config(max_steps=max_steps, batch_size=8, save_steps=2))
     wait_for_event(job, "checkpoint", min_step=2)
     assert runner.cancel(job.id).cancel_requested > 0
-    return runner.wait(job.id, timeout=CANCEL_GRACE_S)
+    return runner.wait(job.id, timeout=runner.cancel_grace_s)
 
 
 def test_cancel_a_running_job_stops_it_gracefully(runner: JobRunner, tickets_csv: Path) -> None:

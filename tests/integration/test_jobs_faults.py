@@ -26,10 +26,13 @@ import pytest
 
 from catalog.errors import JobError
 from finetune.config.run import RunConfig
-from finetune.jobs.runner import JobRunner, outcome
-from finetune.jobs.store import ACTIVE, JobStore, last_checkpoint_step, pid_alive
+from finetune.jobs.folder import last_checkpoint_step
+from finetune.jobs.processes import pid_alive
+from finetune.jobs.runner import JobRunner
+from finetune.jobs.status import outcome
+from finetune.jobs.store import ACTIVE, JobStore
 from finetune.train.events import EventReader, read_events
-from finetune.train.main import describe_failure
+from finetune.train.outcome import describe_failure
 from tests.helpers.job_helpers import kill_running_jobs
 from tests.integration.test_jobs import JOB_TIMEOUT_S, insert_job, job_config, wait_for_event
 

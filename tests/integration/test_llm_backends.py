@@ -157,7 +157,7 @@ def test_local_backend_renders_tools_with_the_models_template_or_a_system_messag
     from langchain_core.utils.function_calling import convert_to_openai_tool
     from transformers import AutoTokenizer
 
-    from assistant.tools.toolkit import JobArgs
+    from assistant.tools.schemas import JobArgs
 
     tool = convert_to_openai_tool(JobArgs)
     tool["function"]["name"] = "job_status"

@@ -125,7 +125,7 @@ def jobs(workspace: Path) -> dict[str, Path]:
 
 
 def _records(workspace: Path, task: str, n: int = 4) -> list[dict[str, Any]]:
-    from finetune.data.facade import load_data
+    from finetune.data.intake import load_data
 
     return load_data(workspace / TINY[task][0], task=task).records[:n]
 
@@ -195,7 +195,7 @@ def test_inputs_in_user_shapes(jobs: dict[str, Path]) -> None:
 
 
 def test_bio_entities_groups_tags() -> None:
-    from finetune.serve.outputs import bio_entities
+    from finetune.tasks.ner import bio_entities
 
     tokens = ["Anna", "bought", "Sony", "head", "phones", "in", "New", "York", "Paris"]
     tags = ["B-PER", "O", "B-ORG", "I-PRODUCT", "I-PRODUCT", "O", "B-LOC", "I-LOC", "B-LOC"]
@@ -312,7 +312,8 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
 
 @pytest.mark.parametrize("task", ["text-classification", "chat", "token-classification"])
 def test_compare_with_data_scores_both_models(task: str, jobs: dict[str, Path], workspace: Path) -> None:
-    from finetune.serve.pair import compare_job, model_pair
+    from finetune.serve.compare import compare_job
+    from finetune.serve.pair import model_pair
 
     pair = model_pair(jobs[task])
     result = compare_job(jobs[task], data=TINY[task][0], limit=3)
@@ -351,7 +352,7 @@ def test_cli_compare_with_data(
 
 def test_compare_with_unknown_labels_says_which(jobs: dict[str, Path], workspace: Path) -> None:
     from catalog.errors import DataError
-    from finetune.serve.pair import compare_job
+    from finetune.serve.compare import compare_job
 
     _write_csv(workspace / "odd.csv", [{"text": f"row {i} text", "label": "weather"} for i in range(12)])
     with pytest.raises(DataError, match="weather"):
@@ -570,8 +571,9 @@ def minilm_job(workspace: Path, packaged_model: str) -> Path:
 
 
 def test_minilm_pair_and_compare(minilm_job: Path, workspace: Path) -> None:
-    from finetune.data.facade import load_data
-    from finetune.serve.pair import classifier_pair, compare_job, model_pair
+    from finetune.data.intake import load_data
+    from finetune.serve.compare import compare_job
+    from finetune.serve.pair import classifier_pair, model_pair
 
     pair = model_pair(minilm_job)
     rows = pair.predict(["I was charged twice for one order", "where is my parcel, it is a week late"])

@@ -88,9 +88,7 @@ def test_job_folder_is_self_describing(trained: TrainedJob) -> None:
     assert cfg.quantization.bits == 4 and cfg.train.epochs == 3
     assert cfg.output.dir == str(job)
     assert json.loads((job / "labels.json").read_text(encoding="utf-8")) == ["billing", "delivery", "refund"]
-    from finetune.tasks.features import load_splits
-
-    splits = load_splits(job / "splits.json")
+    splits = json.loads((job / "splits.json").read_text(encoding="utf-8"))["splits"]
     held = splits.get("validation", []) + splits.get("test", [])
     assert splits["train"] and held and not set(splits["train"]) & set(held)
     assert json.loads((job / "splits.json").read_text(encoding="utf-8"))["seed"] == cfg.data.seed
@@ -150,12 +148,12 @@ def test_predictions_hold_every_held_out_row(trained: TrainedJob) -> None:
 
 def test_saved_adapter_reloads_and_predicts_the_same(trained: TrainedJob) -> None:
     from finetune.tasks.metrics import classifier_predict
-    from finetune.train.model import load_classifier_for_inference
+    from finetune.train.model import load_for_inference
 
     job = trained.job_dir
     cfg = RunConfig.from_yaml(job / "config.yaml")
     preds = [json.loads(line) for line in (job / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
-    model, tokenizer = load_classifier_for_inference(job, cfg)
+    model, tokenizer = load_for_inference(job, cfg)
     assert model.config.id2label == {0: "billing", 1: "delivery", 2: "refund"}
     sample = preds[:8]
     again = classifier_predict(model, tokenizer, [p["input"] for p in sample], max_length=cfg.data.max_length)

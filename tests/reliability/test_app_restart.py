@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from finetune.jobs.processes import pid_alive
 from finetune.jobs.runner import JobRunner
-from finetune.jobs.store import JobStore, pid_alive
+from finetune.jobs.store import JobStore
 from finetune.train.events import read_events
 from tests.reliability.conftest import (
     JOB_TIMEOUT_S,

@@ -22,8 +22,10 @@ from pathlib import Path
 import pytest
 
 from catalog.errors import JobError
+from finetune.jobs.folder import checkpoint_complete, last_checkpoint_step
+from finetune.jobs.processes import pid_alive
 from finetune.jobs.runner import JobRunner
-from finetune.jobs.store import JobStore, checkpoint_complete, last_checkpoint_step, pid_alive
+from finetune.jobs.store import JobStore
 from finetune.train.events import read_events
 from tests.helpers.job_helpers import kill_running_jobs
 from tests.reliability.conftest import (

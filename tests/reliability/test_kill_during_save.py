@@ -25,8 +25,9 @@ from pathlib import Path
 
 import pytest
 
+from finetune.jobs.folder import checkpoint_complete, last_checkpoint_step
 from finetune.jobs.runner import JobRunner
-from finetune.jobs.store import Job, checkpoint_complete, last_checkpoint_step
+from finetune.jobs.store import Job
 from finetune.train.events import read_events
 from tests.reliability.conftest import (
     JOB_TIMEOUT_S,

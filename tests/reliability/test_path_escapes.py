@@ -169,12 +169,12 @@ def test_upload_handler_copies_only_plain_uploaded_files(
         sentinel: tuple[Path, str], workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from assistant.agent import Assistant
     from assistant.settings import Settings
-    from assistant.ui.handlers import Handlers
+    from assistant.ui.data_tab import DataHandlers
 
     uploads = tmp_path / "gradio-uploads"
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(uploads))
     (uploads / "abc123").mkdir(parents=True)
-    handlers = Handlers(Assistant(Services(runner=JobRunner()), settings=Settings(llm_backend="guide")))
+    handlers = DataHandlers(Assistant(Services(runner=JobRunner()), settings=Settings(llm_backend="guide")))
 
     good = uploads / "abc123" / "tickets.csv"
     good.write_text("text,label\n" + "".join(f"ticket {i},{'ab'[i % 2]}\n" for i in range(20)), encoding="utf-8")

@@ -84,13 +84,13 @@ def test_a_secret_pasted_into_chat_is_masked_everywhere(secrets: dict[str, str],
     from assistant.agent import Assistant
     from assistant.session import Services
     from assistant.settings import Settings
-    from assistant.ui.handlers import Handlers
+    from assistant.ui.chat_tab import ChatHandlers
     from finetune.jobs.runner import JobRunner
 
     caplog.set_level(logging.DEBUG)
     shaped = "sk-proj-" + uuid.uuid4().hex + uuid.uuid4().hex
     assistant = Assistant(Services(runner=JobRunner()), settings=Settings(llm_backend="guide"))
-    handlers = Handlers(assistant)
+    handlers = ChatHandlers(assistant)
     message = (f"we route support tickets to billing and refunds; our hub token is {secrets['HF_TOKEN']} and "
                f"the openai key {shaped}, check examples/support_tickets.csv")
     *_, (history, _, session) = handlers.chat(message, [], "session-1")

@@ -6,19 +6,22 @@ that runs it (``tunewise train finetune/config/presets/<name>.yaml --data FILE``
 path: a ``*-qlora`` preset is its ``*-lora`` counterpart plus quantization fields.
 
 ``load_preset(name, **overrides)`` merges dotted overrides such as ``{"data.path": "x.csv",
-"train.max_steps": 5}`` into the preset and validates the result once, completely.
+"train.max_steps": 5}`` into the preset and validates the result once, completely. ``preset_for(task, model)``
+finds the preset a run starts from (same model, else the same model family), which is how the agent's plans and
+the default estimate use presets; ``tunewise presets list|show NAME`` prints them.
 """
 
 from __future__ import annotations
 
-import difflib
+import functools
+import re
 from pathlib import Path
-from typing import Any, get_origin
+from typing import Any
 
 import yaml
-from pydantic import BaseModel
 
 from catalog.errors import ConfigError
+from finetune.config.overrides import closest, config_from
 from finetune.config.run import RunConfig
 
 PRESETS_DIR = Path(__file__).resolve().parent
@@ -43,7 +46,7 @@ def preset_path(name: str) -> Path:
     names = list_presets()
     if stem in names:
         return PRESETS_DIR / f"{stem}.yaml"
-    close = _closest(stem, names)
+    close = closest(stem, names)
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     raise ConfigError(f"There is no preset {name!r}.{hint} Presets: {', '.join(names)}.")
 
@@ -80,60 +83,62 @@ def load_preset(name: str, **overrides: Any) -> RunConfig:
         The validated ``RunConfig``.
 
     Raises:
-        ConfigError: For an unknown preset (naming the closest), an unknown override field (naming the
-            closest field), or invalid values (every problem at once).
+        ConfigError: For an unknown preset (naming the closest), or listing every unknown override field
+            (naming the closest field) and every invalid value at once.
     """
-    data = read_preset(name)
-    problems = [problem for key in overrides if (problem := _check_key(key))]
-    if problems:
-        raise ConfigError(f"The overrides for preset {name!r} have {len(problems)} problem(s):\n" + "\n".join(problems))
-    for key, value in overrides.items():
-        _merge(data, key.split("."), value)
-    try:
-        return RunConfig.from_dict(data)
-    except ConfigError as exc:
-        raise ConfigError(f"Preset {name!r}: {exc}") from None
+    return config_from(read_preset(name), overrides, subject=f"Preset {name!r} with its overrides")
 
 
-def _merge(data: dict[str, Any], path: list[str], value: Any) -> None:
-    head, rest = path[0], path[1:]
-    if not rest:
-        if isinstance(value, dict) and isinstance(data.get(head), dict):
-            for key, sub in value.items():
-                _merge(data[head], [key], sub)
-        else:
-            data[head] = value
-        return
-    child = data.get(head)
-    if not isinstance(child, dict):
-        child = data[head] = {}
-    _merge(child, rest, value)
+def preset_title(name: str) -> str:
+    """The first line of a preset's header comment: what it trains, on which model and hardware.
+
+    Raises:
+        ConfigError: When there is no such preset.
+    """
+    first = preset_path(name).read_text(encoding="utf-8").splitlines()[0]
+    return first.lstrip("#").strip()
 
 
-def _check_key(key: str) -> str | None:
-    """A readable problem when a dotted key names no ``RunConfig`` field, else None."""
-    model: type[BaseModel] | None = RunConfig
-    walked: list[str] = []
-    for part in key.split("."):
-        if model is None:
-            return f"- {key}: {'.'.join(walked)} is a value, not a section."
-        fields = model.model_fields
-        if part not in fields:
-            where = ".".join(walked) or "the config"
-            close = _closest(part, list(fields))
-            hint = f"; did you mean {'.'.join([*walked, close[0]])!r}?" if close else ""
-            return f"- {key}: {where} has no field {part!r}{hint}"
-        walked.append(part)
-        annotation = fields[part].annotation
-        if get_origin(annotation) is dict:  # a free mapping such as data.columns: any key below is fine
-            return None
-        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+def preset_for(task: str, model_id: str) -> str | None:
+    """The preset a run of ``task`` on ``model_id`` starts from, or None when there is none.
+
+    A preset made for that exact model wins; otherwise one made for another size of the same family (see
+    :func:`model_family`). Among several, the QLoRA one (the agent's method) comes first, then by name.
+
+    Args:
+        task: A task id such as ``chat``.
+        model_id: A catalog id, Hub id or model folder.
+    """
+    candidates = [(name, model) for name, preset_task, model in _index() if preset_task == task]
+    for same in (lambda m: m == model_id, lambda m: model_family(m) == model_family(model_id)):
+        found = sorted((not name.endswith("-qlora"), name) for name, model in candidates if same(model))
+        if found:
+            return found[0][1]
     return None
 
 
-def _closest(word: str, candidates: list[str], limit: int = 2) -> list[str]:
-    """The candidates closest to ``word``, also matching on a shared prefix (``chat-qwen`` -> ``chat-qwen2.5-...``)."""
-    found = difflib.get_close_matches(word, candidates, n=limit, cutoff=0.5)
-    if not found and len(word) >= 3:
-        found = [c for c in candidates if c.startswith(word)][:limit]
-    return found
+def model_family(model_id: str) -> str:
+    """A model id without its size: ``Qwen/Qwen2.5-7B-Instruct`` and ``Qwen/Qwen2.5-0.5B-Instruct`` are one family.
+
+    Sizes are parameter counts (``0.5B``, ``135M``) and the usual size words (``small``, ``base``, ``large``);
+    everything else (organisation, version, language pair, variant) must match.
+
+    Args:
+        model_id: A Hub id or model folder.
+    """
+    parts = [p for p in re.split(r"[-_]", model_id.lower()) if not _SIZE.fullmatch(p)]
+    return "-".join(parts)
+
+
+_SIZE = re.compile(r"\d+(\.\d+)?[mbk]|x*small|tiny|mini|base|medium|x*large|x+l")
+
+
+@functools.lru_cache(maxsize=1)
+def _index() -> tuple[tuple[str, str, str], ...]:
+    """``(name, task, model)`` of every preset, read once."""
+    out = []
+    for name in list_presets():
+        data = read_preset(name)
+        model = data.get("model")
+        out.append((name, str(data.get("task", "")), str(model.get("name", "")) if isinstance(model, dict) else ""))
+    return tuple(out)

@@ -210,11 +210,9 @@ def _chat_prompt(pair: Any, messages: list[ChatMessage]) -> str:
     """The text a generative job's model sees for a chat request."""
     if messages[-1].role not in ("user", "tool"):
         raise APIError(400, "The last message must be the user's: the model answers it.", param="messages")
-    if pair.kind == "causal":
-        roles = {"developer": "system"}
-        turns = [{"role": roles.get(m.role, m.role), "content": m.text()} for m in messages]
-        return str(pair.chat_text(turns))
-    return str(pair.prompt_text(pair.to_record(messages[-1].text())))
+    roles = {"developer": "system"}
+    turns = [{"role": roles.get(m.role, m.role), "content": m.text()} for m in messages]
+    return str(pair.conversation_prompt(turns))
 
 
 def _task_answer(pair: Any, side: Literal["base", "tuned"], messages: list[ChatMessage] | None,
@@ -222,7 +220,7 @@ def _task_answer(pair: Any, side: Literal["base", "tuned"], messages: list[ChatM
     """The text answer of a classification, NER or QA job (label, entities as JSON, answer span)."""
     if side == "base" and pair.base_note:
         raise APIError(400, f"{pair.base_note} Ask for '{pair.job_dir.name}-tuned'.", param="model")
-    if pair.kind == "qa":
+    if pair.recipe.context_in_system:
         context = "\n".join(m.text() for m in messages or [] if m.role in ("system", "developer")).strip()
         if messages is None or not context:
             raise APIError(400, "A question-answering job needs the context as the system message and the "
@@ -232,12 +230,7 @@ def _task_answer(pair: Any, side: Literal["base", "tuned"], messages: list[ChatM
         item = prompt if prompt is not None else (messages or [])[-1].text()
         if not str(item).strip():
             raise APIError(400, "The input text is empty.", param="messages" if messages else "prompt")
-    out = pair.predict([item], which=side)[0][side]
-    if pair.kind == "seq-cls":
-        return str(out["label"])
-    if pair.kind == "token-cls":
-        return json.dumps(out["entities"], ensure_ascii=False)
-    return str(out["answer"])
+    return str(pair.recipe.answer_text(pair.predict([item], which=side)[0][side]))
 
 
 def _count_tokens(pair: Any, text: str) -> int:
@@ -274,13 +267,14 @@ def vllm_command(job_dir: Path) -> str:
 
     from catalog.errors import ModelError
     from finetune.config.run import RunConfig
+    from finetune.tasks.registry import RECIPES
     from finetune.train.model import model_kind, resolve_model_source
 
     cfg = RunConfig.from_yaml(job_dir / "config.yaml")
     source, entry = resolve_model_source(cfg.model.name)
     kind = model_kind(cfg.task, source, revision=cfg.model.revision,
                       trust_remote_code=cfg.model.trust_remote_code)
-    if kind != "causal":
+    if not RECIPES[kind].decoder_only:
         raise ModelError(f"vLLM serves LoRA adapters of decoder-only generative models; this {cfg.task} "
                          f"job is a {kind} model. Use `tunewise serve {job_dir.name}` instead.")
     adapter = job_dir / "adapter"

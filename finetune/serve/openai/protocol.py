@@ -174,7 +174,7 @@ class Chunks:
 
 
 def sse_generation(stream: Any, req: SamplingRequest, chat: bool) -> Iterator[str]:
-    """Events of a streamed generation (a ``finetune.serve.pair.TextStream``), honouring stop strings; a failure
+    """Events of a streamed generation (a ``finetune.serve.outputs.TextStream``), honouring stop strings; a failure
     after the response has started is reported in-band as an error event."""
     chunks, stops = Chunks(req.model, chat), StopFilter(req.stops())
     if chat:

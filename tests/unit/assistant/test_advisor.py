@@ -17,7 +17,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.advisor.advise import Advice, DatasetProfile, Evidence, advise
+from assistant.advisor.advise import Advice, advise
+from assistant.advisor.inputs import DatasetProfile, Evidence
 from catalog.schema import TASKS
 
 SCENARIOS: dict[str, list[dict[str, Any]]] = yaml.safe_load(

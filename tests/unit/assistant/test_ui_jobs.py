@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def test_the_held_out_curve_shows_each_tasks_own_metrics() -> None:
-    from assistant.ui.handlers import eval_curve_rows
+    from assistant.ui.jobs_tab import eval_curve_rows
 
     cls = eval_curve_rows([(40, {"loss": 0.9, "accuracy": 0.77, "macro_f1": 0.76, "epoch": 1.0})])
     assert {r["metric"] for r in cls} == {"accuracy", "macro_f1"}

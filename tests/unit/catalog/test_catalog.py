@@ -272,10 +272,10 @@ def test_hub_check_connects_once_and_caches(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_availability_reads_the_local_cache_only(tmp_path: Path) -> None:
-    entry = get_model("HuggingFaceTB/SmolLM2-135M-Instruct")
+    entry = get_model("HuggingFaceTB/SmolLM2-360M-Instruct")  # not packaged (the 135M one is)
     assert availability(entry) == "unavailable"  # offline, empty cache
 
-    repo = tmp_path / "hf-cache" / "models--HuggingFaceTB--SmolLM2-135M-Instruct"
+    repo = tmp_path / "hf-cache" / "models--HuggingFaceTB--SmolLM2-360M-Instruct"
     commit = "0" * 40
     (repo / "refs").mkdir(parents=True)
     (repo / "refs" / "main").write_text(commit)
@@ -370,12 +370,14 @@ def test_gpu_ranking_lets_large_models_fit() -> None:
     results = search_models(task="chat", hardware=BIG_GPU)
     by_id = {r.entry.id: r for r in results}
     assert by_id["Qwen/Qwen2.5-14B-Instruct"].fits
-    assert by_id["Qwen/Qwen2.5-7B-Instruct"].score > by_id["HuggingFaceTB/SmolLM2-135M-Instruct"].score
+    # both unavailable offline: size wins (the packaged 135M ranks first offline, as it should: it loads)
+    assert by_id["Qwen/Qwen2.5-7B-Instruct"].score > by_id["HuggingFaceTB/SmolLM2-360M-Instruct"].score
 
 
 def test_available_only_keeps_what_loads_offline() -> None:
     results = search_models(available_only=True, hardware=CPU_LAPTOP)
-    assert [r.entry.id for r in results] == [MINILM]
+    assert sorted(r.entry.id for r in results) == sorted([MINILM, "HuggingFaceTB/SmolLM2-135M-Instruct"])
+    assert {r.available for r in results} == {"packaged"}
 
 
 def test_search_order_is_deterministic() -> None:

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.estimate import (
-    estimate_training_memory,
-    estimate_training_time,
-    fit_plan,
-    fits,
-    format_duration,
-    guess_shape,
-)
+from catalog.estimate import estimate_training_memory, fits, guess_shape
+from catalog.estimate_time import estimate_training_time, format_duration
 from catalog.hardware import Hardware
+from catalog.plan_fit import REFERENCE_SHAPE, EstimateShape, fit_plan
 
 CPU = Hardware(device="cpu", ram_gb=16.0, cpu_count=4)
 T4 = Hardware(device="cuda", gpu_name="Tesla T4", gpu_memory_gb=14.6, ram_gb=32.0, cpu_count=8)
@@ -218,17 +213,17 @@ def test_format_duration(seconds: float, text: str) -> None:
 
 def test_catalog_entries_are_estimated_with_their_real_shape() -> None:
     from catalog import get_model
-    from catalog.search import estimate_for_entry
+    from catalog.plan_fit import estimate_for_entry
 
     qwen = get_model("Qwen/Qwen2.5-7B-Instruct")
-    real = estimate_for_entry(qwen, T4, batch_size=1)
+    real = estimate_for_entry(qwen, T4, REFERENCE_SHAPE.model_copy(update={"batch_size": 1}))
     generic = estimate_training_memory(qwen.params, batch_size=1, device="cuda")
     assert (real.hidden_size, real.num_layers) == (3584, 28)
     # Its 152k-token vocabulary makes the logits far larger than a 32k-vocabulary guess.
     assert real.breakdown["activations"] > 2 * generic.breakdown["activations"]
 
     minilm = get_model("sentence-transformers/all-MiniLM-L6-v2")
-    small = estimate_for_entry(minilm, CPU, seq_len=4096)
+    small = estimate_for_entry(minilm, CPU, REFERENCE_SHAPE.model_copy(update={"seq_len": 4096}))
     assert small.total_gb < 1.5 and fits(small, CPU)
 
 
@@ -236,8 +231,14 @@ def _machine(ram_gb: float) -> Hardware:
     return Hardware(device="cpu", cpu_count=2, ram_gb=ram_gb)
 
 
+def _plan(seq_len: int, batch_size: int) -> EstimateShape:
+    """A QLoRA plan, r = 16, no accumulation or checkpointing yet."""
+    return EstimateShape(method="qlora", seq_len=seq_len, batch_size=batch_size, gradient_accumulation=1,
+                         lora_rank=16, gradient_checkpointing=False, epochs=1.0)
+
+
 def test_fit_plan_keeps_a_plan_that_fits() -> None:
-    fit = fit_plan(22_700_000, _machine(24), seq_len=128, batch_size=16, hidden_size=384, num_layers=6,
+    fit = fit_plan(22_700_000, _machine(24), _plan(128, 16), hidden_size=384, num_layers=6,
                    vocab_size=30_522, lm_head=False)
     assert fit is not None and fit.changes == [] and fit.batch_size == 16
 
@@ -247,7 +248,7 @@ def test_fit_plan_trades_batch_for_accumulation_and_keeps_the_effective_batch() 
     shape = {"hidden_size": 1536, "num_layers": 16, "vocab_size": 32_000}
     assert estimate_training_memory(553_698_816, seq_len=512, batch_size=16, gradient_checkpointing=True,
                                     device="cpu", **shape).total_gb > 6 * 0.7
-    fit = fit_plan(553_698_816, _machine(6), seq_len=512, batch_size=16, **shape)
+    fit = fit_plan(553_698_816, _machine(6), _plan(512, 16), **shape)
     assert fit is not None
     assert fit.gradient_checkpointing and fit.estimate.total_gb <= 6 * 0.7
     assert fit.batch_size < 16 and fit.batch_size * fit.gradient_accumulation == 16
@@ -256,4 +257,4 @@ def test_fit_plan_trades_batch_for_accumulation_and_keeps_the_effective_batch() 
 
 
 def test_fit_plan_gives_up_when_nothing_fits() -> None:
-    assert fit_plan(70_000_000_000, _machine(8), seq_len=512, batch_size=8) is None
+    assert fit_plan(70_000_000_000, _machine(8), _plan(512, 8)) is None

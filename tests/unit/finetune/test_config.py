@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog.errors import ConfigError
-from finetune.config.run import RunConfig, field_help
+from finetune.config.run import RunConfig, leaf_fields
 
 
 def test_defaults_are_the_documented_qlora_recipe() -> None:
@@ -34,11 +34,10 @@ def test_defaults_are_the_documented_qlora_recipe() -> None:
 
 
 def test_every_field_has_a_description_for_tooltips() -> None:
-    for section, info in RunConfig.model_fields.items():
-        part = info.annotation
-        if isinstance(part, type) and hasattr(part, "model_fields"):
-            for name in part.model_fields:
-                assert field_help(section, name).strip(), f"{section}.{name} has no description"
+    fields = leaf_fields()
+    assert {"task", "train.max_steps", "lora.r", "data.columns"} <= set(fields)
+    for path, info in fields.items():
+        assert (info.description or "").strip(), f"{path} has no description"
 
 
 def test_yaml_round_trip_through_a_file(tmp_path: Path) -> None:
@@ -184,3 +183,45 @@ def test_random_dicts_only_ever_raise_config_error(data: dict[Any, Any]) -> None
         assert str(exc).startswith("The run config has")
     else:
         assert RunConfig.from_dict(yaml.safe_load(cfg.to_yaml())) == cfg
+
+
+# -- dotted overrides (``tunewise train CONFIG KEY=VALUE ...``) ------------------------------------------------
+def test_key_value_overrides_are_typed_by_their_field() -> None:
+    from finetune.config.overrides import config_from, parse_key_values
+
+    overrides, problems = parse_key_values(["train.max_steps=5", "lora.r=8", "model.name=007", "task=chat",
+                                            "data.columns.text=body", "train.learning_rate=2e-4",
+                                            "lora.target_modules=[q_proj, v_proj]", "model.revision="])
+    assert problems == []
+    cfg = config_from({}, overrides)
+    assert (cfg.train.max_steps, cfg.lora.r, cfg.model.name, cfg.task) == (5, 8, "007", "chat")
+    assert cfg.data.columns == {"text": "body"} and cfg.train.learning_rate == pytest.approx(2e-4)
+    assert cfg.lora.target_modules == ["q_proj", "v_proj"] and cfg.model.revision is None
+
+
+def test_every_override_problem_is_in_one_error_with_the_closest_field() -> None:
+    from finetune.config.overrides import config_from, parse_key_values
+
+    overrides, problems = parse_key_values(["train.max_step=5", "lora.dropuot=0.1", "train.batch_size=0", "oops"])
+    with pytest.raises(ConfigError) as info:
+        config_from({"task": "chat"}, overrides, problems=problems)
+    message = str(info.value)
+    assert "4 problem(s)" in message
+    assert "unknown field 'train.max_step': did you mean 'train.max_steps'?" in message
+    assert "unknown field 'lora.dropuot': did you mean 'lora.dropout'?" in message
+    assert "- train.batch_size:" in message and "'oops' is not KEY=VALUE" in message
+
+
+def test_the_default_estimate_shape_is_the_default_run() -> None:
+    from catalog import get_model
+    from finetune.config.defaults import default_estimate_shape, estimate_shape
+    from finetune.config.presets import load_preset
+
+    minilm = get_model("sentence-transformers/all-MiniLM-L6-v2")
+    assert default_estimate_shape(None, minilm) == estimate_shape(load_preset("text-classification-minilm-qlora"))
+    roberta = get_model("FacebookAI/roberta-base")
+    shape = default_estimate_shape("question-answering", roberta)
+    cfg = RunConfig(task="question-answering")
+    assert (shape.seq_len, shape.batch_size, shape.lora_rank, shape.method) == (
+        cfg.data.max_length, cfg.train.batch_size, cfg.lora.r, "qlora")
+    assert default_estimate_shape("chat", minilm).seq_len <= minilm.context_length, "capped at the context"

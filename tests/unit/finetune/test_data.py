@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from catalog.errors import DataError, PathError
-from finetune.data.facade import inspect_classification, load_classification, preview_records
+from finetune.data.classification_split import split_classification
+from finetune.data.intake import inspect_data, load_data
+from finetune.data.readers import preview_records
 from finetune.workspace import EXAMPLES_DIR, confine
 
 MRPC = Path(__file__).resolve().parents[2] / "fixtures" / "real-formats" / "mrpc_dev.csv"
@@ -45,9 +47,9 @@ def test_every_supported_format_loads_the_same_table(tmp_path: Path, kind: str) 
     df = preview_records(path)
     assert list(df.columns) == ["text", "label"]
     assert df.to_dict("records") == RECORDS
-    report = inspect_classification(path)
-    assert (report.text_column, report.label_column) == ("text", "label")
-    assert report.label_counts == {"billing": 2, "delivery": 2, "refund": 2}
+    report = inspect_data(path, task="text-classification")
+    assert (report.roles.get("text"), report.roles.get("label")) == ("text", "label")
+    assert report.labels == {"billing": 2, "delivery": 2, "refund": 2}
     assert report.ok, report.errors
 
 
@@ -60,39 +62,40 @@ def test_json_object_holding_a_list_of_records(tmp_path: Path) -> None:
 def test_columns_are_inferred_from_common_names(tmp_path: Path) -> None:
     records = [{"id": str(i), "message": r["text"], "intent": r["label"]} for i, r in enumerate(RECORDS)]
     path = _write(tmp_path / "chat.csv", "csv", records)
-    report = inspect_classification(path)
-    assert (report.text_column, report.label_column, report.split_column) == ("message", "intent", None)
+    report = inspect_data(path, task="text-classification")
+    assert (report.roles.get("text"), report.roles.get("label"), report.roles.get("split")) == ("message", "intent",
+                                                                                               None)
     assert report.ok, report.errors
 
 
 def test_text_column_falls_back_to_the_longest_values(tmp_path: Path) -> None:
     records = [{"code": f"T{i}", "ticket_body": r["text"], "label": r["label"]} for i, r in enumerate(RECORDS)]
-    report = inspect_classification(_write(tmp_path / "odd.csv", "csv", records))
-    assert report.text_column == "ticket_body"
+    report = inspect_data(_write(tmp_path / "odd.csv", "csv", records), task="text-classification")
+    assert report.roles.get("text") == "ticket_body"
 
 
 def test_misnamed_explicit_column_suggests_the_close_name(tmp_path: Path) -> None:
     records = [{"message": r["text"], "intent": r["label"]} for r in RECORDS]
     path = _write(tmp_path / "chat.csv", "csv", records)
-    report = inspect_classification(path, text_column="mesage", label_column="intnt")
+    report = inspect_data(path, task="text-classification", columns={"text": "mesage", "label": "intnt"})
     assert not report.ok
     joined = "\n".join(report.errors)
     assert "'mesage'" in joined and "Did you mean 'message'?" in joined
     assert "'intnt'" in joined and "Did you mean 'intent'?" in joined
     with pytest.raises(DataError, match="Did you mean 'message'"):
-        load_classification(path, text_column="mesage")
+        load_data(path, task="text-classification", columns={"text": "mesage"})
 
 
 def test_explicit_column_with_nothing_close_lists_the_columns(tmp_path: Path) -> None:
     path = _write(tmp_path / "t.csv", "csv", RECORDS)
-    report = inspect_classification(path, label_column="zzzz")
+    report = inspect_data(path, task="text-classification", columns={"label": "zzzz"})
     assert any("Columns are: text, label" in e for e in report.errors)
 
 
 def test_no_label_column_is_an_error_naming_the_columns(tmp_path: Path) -> None:
     path = tmp_path / "nolabel.csv"
     path.write_text("text\nhello there\nbye now\n", encoding="utf-8")
-    report = inspect_classification(path)
+    report = inspect_data(path, task="text-classification")
     assert not report.ok
     assert any("needs a text column and a label column" in e and "columns are text" in e for e in report.errors)
 
@@ -101,17 +104,17 @@ def test_empty_file_is_a_clear_data_error(tmp_path: Path) -> None:
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
     with pytest.raises(DataError, match="empty.csv is empty"):
-        inspect_classification(path)
+        inspect_data(path, task="text-classification")
 
 
 def test_header_only_file_reports_no_rows(tmp_path: Path) -> None:
     path = tmp_path / "header.csv"
     path.write_text("text,label\n", encoding="utf-8")
-    report = inspect_classification(path)
+    report = inspect_data(path, task="text-classification")
     assert report.rows == 0
     assert report.errors == ["The file has a header but no data rows. Fix: Add examples, one per row (or line)."]
     with pytest.raises(DataError, match="header but no data rows"):
-        load_classification(path)
+        load_data(path, task="text-classification")
 
 
 @pytest.mark.parametrize("name", ["upload.csv", "upload.jsonl", "upload.tsv"])
@@ -119,26 +122,26 @@ def test_binary_file_is_refused(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + bytes(range(256)))
     with pytest.raises(DataError, match="ZIP archive or an Excel"):
-        inspect_classification(path)
+        inspect_data(path, task="text-classification")
     path.write_bytes(b"text,label\n" + bytes(range(256)) * 4)
     with pytest.raises(DataError, match="looks like a binary file"):
-        inspect_classification(path)
+        inspect_data(path, task="text-classification")
 
 
 def test_corrupt_parquet_is_a_data_error(tmp_path: Path) -> None:
     path = tmp_path / "bad.parquet"
     path.write_bytes(b"this is not parquet at all")
     with pytest.raises(DataError, match="not a readable Parquet file"):
-        inspect_classification(path)
+        inspect_data(path, task="text-classification")
 
 
 def test_malformed_json_lines_are_reported_by_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"text": "ok", "label": "a"}\n{not json\n', encoding="utf-8")
-    report = inspect_classification(path)
+    report = inspect_data(path, task="text-classification")
     assert any(e.startswith("Row 2: Line 2 is not valid JSON") for e in report.errors)
     with pytest.raises(DataError, match="Line 2 is not valid JSON"):
-        load_classification(path)
+        load_data(path, task="text-classification")
 
 
 @pytest.mark.parametrize("suffix", [".dat", ".txt", ""])
@@ -152,14 +155,14 @@ def test_unrecognisable_content_names_the_supported_formats(tmp_path: Path) -> N
     path = tmp_path / "notes.dat"
     path.write_text("just some prose\nwithout any structure\n", encoding="utf-8")
     with pytest.raises(DataError) as info:
-        inspect_classification(path)
+        inspect_data(path, task="text-classification")
     assert "cannot tell the format" in str(info.value)
     assert ".csv" in str(info.value) and ".parquet" in str(info.value)
 
 
 def test_missing_file_is_a_data_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="not found"):
-        inspect_classification(tmp_path / "absent.csv")
+        inspect_data(tmp_path / "absent.csv", task="text-classification")
 
 
 def test_empty_texts_and_missing_labels_are_all_reported_with_row_numbers(tmp_path: Path) -> None:
@@ -175,13 +178,12 @@ def test_empty_texts_and_missing_labels_are_all_reported_with_row_numbers(tmp_pa
         "late again,delivery\n",       # row 7
         encoding="utf-8",
     )
-    report = inspect_classification(path)
+    report = inspect_data(path, task="text-classification")
     assert not report.ok
-    assert report.full is not None
-    empty = [(p.row, p.field) for p in report.full.problems if "is empty" in p.message]
+    empty = [(p.row, p.field) for p in report.problems if "is empty" in p.message]
     assert sorted(empty) == [(2, "text"), (3, "label"), (4, "text"), (6, "label")]
     with pytest.raises(DataError) as info:
-        load_classification(path)
+        load_data(path, task="text-classification")
     for row in (2, 3, 4, 6):
         assert f"Row {row}, field" in str(info.value)
 
@@ -190,7 +192,7 @@ def test_long_lists_of_bad_rows_are_shortened(tmp_path: Path) -> None:
     lines = ["text,label"] + [f"text {i},{'' if i % 2 else 'a'}" for i in range(1, 61)] + ["x,b"]
     path = tmp_path / "many.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    report = inspect_classification(path)
+    report = inspect_data(path, task="text-classification")
     missing = [e for e in report.errors if "The label is empty" in e]
     assert len(missing) == 20 and missing[0].startswith("Row 1, field 'label'") and missing[1].startswith("Row 3,")
     assert any(e.startswith("Field 'label': ... and 10 more rows") for e in report.errors)
@@ -198,10 +200,10 @@ def test_long_lists_of_bad_rows_are_shortened(tmp_path: Path) -> None:
 
 def test_a_single_label_is_an_error(tmp_path: Path) -> None:
     path = _write(tmp_path / "one.csv", "csv", [{"text": r["text"], "label": "billing"} for r in RECORDS])
-    report = inspect_classification(path)
+    report = inspect_data(path, task="text-classification")
     assert any("Only one label" in e for e in report.errors)
     with pytest.raises(DataError, match="at least two classes"):
-        load_classification(path)
+        load_data(path, task="text-classification")
 
 
 def _split_rows() -> list[dict[str, str]]:
@@ -214,8 +216,9 @@ def _split_rows() -> list[dict[str, str]]:
 
 def test_split_column_is_honoured(tmp_path: Path) -> None:
     path = _write(tmp_path / "split.csv", "csv", _split_rows())
-    data = load_classification(path)
-    assert data.report.split_column == "split"
+    loaded = load_data(path, task="text-classification")
+    data = split_classification(loaded)
+    assert loaded.report.roles.get("split") == "split"
     assert len(data.train_texts) == 18 and len(data.eval_texts) == 6
     assert all("held out" in t for t in data.eval_texts)
     assert all("question number" in t for t in data.train_texts)
@@ -225,7 +228,8 @@ def test_split_column_is_honoured(tmp_path: Path) -> None:
 def test_explicit_split_column_with_other_names(tmp_path: Path) -> None:
     rows = [{"body": r["text"], "category": r["label"], "partition": "training" if r["split"] == "train"
              else "validation"} for r in _split_rows()]
-    data = load_classification(_write(tmp_path / "p.csv", "csv", rows), split_column="partition")
+    data = split_classification(load_data(_write(tmp_path / "p.csv", "csv", rows), task="text-classification",
+                                          columns={"split": "partition"}))
     assert (len(data.train_texts), len(data.eval_texts)) == (18, 6)
 
 
@@ -233,14 +237,15 @@ def test_bad_split_values_and_test_only_labels_are_errors(tmp_path: Path) -> Non
     rows = _split_rows()
     rows[0]["split"] = "later"
     rows.append({"text": "a brand new problem", "label": "privacy", "split": "test"})
-    report = inspect_classification(_write(tmp_path / "s.csv", "csv", rows))
+    report = inspect_data(_write(tmp_path / "s.csv", "csv", rows), task="text-classification")
     assert any("Unknown split value 'later' in rows 1." in e for e in report.errors)
     assert any("Labels only in the held-out rows" in e and "privacy" in e for e in report.errors)
 
 
 def test_no_split_gives_a_stratified_held_out_part(tmp_path: Path) -> None:
     rows = [{"text": f"{lab} text {i}", "label": lab} for lab in ("a", "b") for i in range(10)]
-    data = load_classification(_write(tmp_path / "ns.csv", "csv", rows), eval_fraction=0.2, seed=1)
+    data = split_classification(load_data(_write(tmp_path / "ns.csv", "csv", rows), task="text-classification"),
+                                eval_fraction=0.2, seed=1)
     assert sorted(data.eval_labels) == ["a", "a", "b", "b"]
     assert len(data.train_texts) == 16
     assert not set(data.train_texts) & set(data.eval_texts)
@@ -250,12 +255,12 @@ def test_eval_rows_duplicating_train_rows_are_dropped_with_a_warning(tmp_path: P
     rows = _split_rows()
     rows[6]["text"] = rows[0]["text"].upper()  # row 7: a test row that repeats train row 1
     rows[7]["text"] = rows[1]["text"]          # row 8: a test row that repeats train row 2
-    data = load_classification(_write(tmp_path / "leak.csv", "csv", rows))
+    loaded = load_data(_write(tmp_path / "leak.csv", "csv", rows), task="text-classification")
+    data = split_classification(loaded)
     assert len(data.eval_texts) == 4
     assert rows[1]["text"] not in data.eval_texts
-    leak = next(w for w in data.report.warnings if "held-out rows also appear in train" in w)
+    leak = next(str(w) for w in loaded.report.warnings if "held-out rows also appear in train" in w.message)
     assert leak.startswith("Row 7, field 'split': 2 held-out rows") and "rows 7, 8" in leak
-    assert data.report.eval_rows == 4
 
 
 def test_cp1252_csv_loads(tmp_path: Path) -> None:
@@ -264,8 +269,8 @@ def test_cp1252_csv_loads(tmp_path: Path) -> None:
     path.write_bytes(text.encode("cp1252"))
     df = preview_records(path)
     assert df["text"].tolist() == ["Café crème – “great” service", "naïve résumé of my €12 charge"]
-    report = inspect_classification(path)
-    assert any("read as cp1252" in w and w.startswith("Row 2:") for w in report.warnings)
+    report = inspect_data(path, task="text-classification")
+    assert any("read as cp1252" in str(w) and str(w).startswith("Row 2:") for w in report.warnings)
 
 
 def test_utf8_bom_is_stripped_from_the_header(tmp_path: Path) -> None:
@@ -351,6 +356,6 @@ def test_confine_can_refuse_the_examples(workspace: Path) -> None:
 
 
 def test_workspace_example_subset_loads(tickets_csv: Path) -> None:
-    data = load_classification(confine("data.csv"))
+    data = split_classification(load_data(confine("data.csv"), task="text-classification"))
     assert len(data.train_texts) == 60 and len(data.eval_texts) == 21
     assert data.labels == ["billing", "delivery", "refund"]

@@ -1,9 +1,7 @@
-"""Exact-tensor tests of the feature recipes in ``finetune.tasks.features`` (tiny tokenizers built on the fly)."""
+"""Exact-tensor tests of the feature recipes in ``finetune.tasks`` (tiny tokenizers built on the fly)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -11,25 +9,18 @@ import numpy as np
 import pytest
 
 from catalog.errors import DataError
+from finetune.config.run import RunConfig
+from finetune.data.canonical import ner_tag_names
 from finetune.tasks import chat_format as prepare_chat
-from finetune.tasks.chat_format import (
-    chat_from_alpaca,
-    chat_from_sharegpt,
-    pack_sequences,
-    render_chat,
-    tokenize_chat,
-)
+from finetune.tasks.causal import CausalRecipe
+from finetune.tasks.chat_format import pack_sequences, render_chat
 from finetune.tasks.features import (
     IGNORE_INDEX,
     align_ner_labels,
-    load_splits,
-    ner_tag_names,
-    save_splits,
-    split_records,
-    to_dataset,
     tokenize_classification,
     tokenize_seq2seq,
 )
+from finetune.tasks.ner import NerRecipe
 from finetune.tasks.qa_features import (
     postprocess_qa_predictions,
     prepare_qa_eval_features,
@@ -88,136 +79,6 @@ def labelled_runs(tokenizer: Any, features: dict[str, list[int]]) -> list[str]:
     return [tokenizer.decode(run) for run in runs]
 
 
-# ---------------------------------------------------------------------------------------------- splits
-
-
-def classification_records() -> list[dict[str, str]]:
-    counts = {"billing": 20, "delivery": 12, "refund": 7, "rare": 3}
-    return [{"text": f"{label} {i}", "label": label} for label, n in counts.items() for i in range(n)]
-
-
-def test_split_is_deterministic_and_stratified_by_label() -> None:
-    records = classification_records()
-    splits = split_records(records, task="text-classification", seed=7)
-    assert splits == split_records(records, task="text-classification", seed=7)
-    assert splits != split_records(records, task="text-classification", seed=8)
-    assert set(splits) == {"train", "validation"}
-    assert sorted(splits["train"] + splits["validation"]) == list(range(len(records)))
-    for label, n in {"billing": 20, "delivery": 12, "refund": 7}.items():
-        held = sum(records[i]["label"] == label for i in splits["validation"])
-        assert abs(held - n * 0.2) <= 1 and held == round(n * 0.2)
-    assert not any(records[i]["label"] == "rare" for i in splits["validation"])  # < 5 rows: all train
-
-
-def test_split_with_a_test_fraction_gives_three_disjoint_parts() -> None:
-    records = [{"document": f"doc {i}", "summary": "s"} for i in range(50)]
-    splits = split_records(records, task="summarization", eval_fraction=0.2, test_fraction=0.1)
-    assert [len(splits[k]) for k in ("train", "validation", "test")] == [35, 10, 5]
-    assert sorted(splits["train"] + splits["validation"] + splits["test"]) == list(range(50))
-
-
-def test_split_honours_explicit_split_fields() -> None:
-    marks = ["train", "dev", "eval", "valid", "test", "Validation", None, None, "", "training"]
-    records = [{"text": f"t{i}", "label": "a", **({"split": m} if m is not None else {})} for i, m in
-               enumerate(marks)]
-    splits = split_records(records, task="text-classification", eval_fraction=0.5)
-    # Rows name a validation set, so unmarked rows (6, 7, 8) never become validation rows.
-    assert splits == {"train": [0, 6, 7, 8, 9], "validation": [1, 2, 3, 5], "test": [4]}
-
-
-def test_unmarked_rows_fill_the_held_out_parts_nobody_named() -> None:
-    records = [{"source": f"s{i}", "target": "t", "split": "test" if i < 3 else None} for i in range(23)]
-    splits = split_records(records, task="translation", eval_fraction=0.2, test_fraction=0.3)
-    assert splits["test"] == [0, 1, 2]  # explicit test rows; test_fraction does not add more
-    assert len(splits["validation"]) == 4 and len(splits["train"]) == 16
-    assert not set(splits["validation"]) & {0, 1, 2}
-
-
-def test_split_rejects_unknown_split_values_and_bad_fractions() -> None:
-    records = [{"text": "a", "label": "x", "split": "train"}, {"text": "b", "label": "x", "split": "holdout"}]
-    with pytest.raises(DataError, match="rows 2"):
-        split_records(records, task="text-classification")
-    with pytest.raises(DataError, match="fractions"):
-        split_records(records[:1], task="text-classification", eval_fraction=0.6, test_fraction=0.5)
-    with pytest.raises(DataError, match="Unknown task"):
-        split_records(records[:1], task="regression")
-
-
-def test_ner_split_is_stratified_by_the_rarest_entity_type() -> None:
-    per = [{"tokens": ["anna"], "tags": ["B-PER"]} for _ in range(10)]
-    per_loc = [{"tokens": ["anna", "berlin"], "tags": ["B-PER", "B-LOC"]} for _ in range(10)]
-    plain = [{"tokens": ["hello"], "tags": ["O"]} for _ in range(5)]
-    rare = [{"tokens": ["x"], "tags": [f"B-T{k}"]} for k in range(3) for _ in range(3)]  # 3 strata of 3: pooled
-    records = per + per_loc + plain + rare
-    splits = split_records(records, task="token-classification", seed=1)
-    held = set(splits["validation"])
-    assert len(held & set(range(0, 10))) == 2  # PER only
-    assert len(held & set(range(10, 20))) == 2  # LOC is the rarer type in these sentences
-    assert len(held & set(range(20, 25))) == 1  # no entity
-    assert len(held & set(range(25, 34))) == 2  # pooled rare types: round(9 * 0.2)
-    assert splits == split_records(records, task="token-classification", seed=1)
-
-
-def test_save_and_load_splits_round_trip(tmp_path: Path) -> None:
-    splits = split_records(classification_records(), task="text-classification", test_fraction=0.1)
-    path = save_splits(tmp_path / "job" / "splits.json", splits, seed=42)
-    assert load_splits(path) == splits
-    payload = json.loads(path.read_text())
-    assert payload["seed"] == 42 and payload["sizes"]["train"] == len(splits["train"])
-    assert not list(path.parent.glob("*.tmp"))
-    with pytest.raises(DataError, match="missing"):
-        load_splits(tmp_path / "nope.json")
-    (tmp_path / "bad.json").write_text("[1, 2]")
-    with pytest.raises(DataError, match="not a split file"):
-        load_splits(tmp_path / "bad.json")
-
-
-# --------------------------------------------------------------------------------------------- datasets
-
-
-def test_to_dataset_classification_uses_class_labels() -> None:
-    from datasets import ClassLabel
-
-    records = [{"text": "a", "label": "refund", "split": "train"}, {"text": "b", "label": "billing"}]
-    ds = to_dataset(records, "text-classification")
-    assert isinstance(ds.features["label"], ClassLabel)
-    assert ds.features["label"].names == ["billing", "refund"]
-    assert ds["label"] == [1, 0] and ds.column_names == ["text", "label"]
-    pairs = to_dataset([{"text": "a", "text_pair": "b", "label": "x"}], "text-classification",
-                       label_names=["x", "y"])
-    assert pairs.column_names == ["text", "text_pair", "label"] and pairs.features["label"].names == ["x", "y"]
-    with pytest.raises(DataError, match="refund"):
-        to_dataset(records, "text-classification", label_names=["billing"])
-
-
-def test_to_dataset_ner_tags_are_a_sequence_of_class_labels() -> None:
-    from datasets import ClassLabel, List
-
-    records = [{"tokens": ["anna", "headphones"], "tags": ["B-PER", "B-PRODUCT"]},
-               {"tokens": ["new", "headphones"], "tags": ["B-PRODUCT", "I-PRODUCT"]}]
-    assert ner_tag_names(records) == ["O", "B-PER", "I-PER", "B-PRODUCT", "I-PRODUCT"]
-    ds = to_dataset(records, "token-classification")
-    assert isinstance(ds.features["tags"], List) and isinstance(ds.features["tags"].feature, ClassLabel)
-    assert ds.features["tags"].feature.names == ["O", "B-PER", "I-PER", "B-PRODUCT", "I-PRODUCT"]
-    assert ds["tags"] == [[1, 3], [3, 4]]
-
-
-def test_to_dataset_keeps_squad_answers_chat_messages_and_strings() -> None:
-    qa = to_dataset([{"id": "q1", "question": "who?", "context": "anna", "answers": {"text": ["anna"],
-                                                                                     "answer_start": [0]}},
-                     {"id": "q2", "question": "what?", "context": "anna", "answers": {"text": [],
-                                                                                      "answer_start": []}}],
-                    "question-answering")
-    assert qa[1]["answers"] == {"text": [], "answer_start": []} and qa[0]["answers"]["answer_start"] == [0]
-    assert qa.features["answers"]["answer_start"].feature.dtype == "int32"
-    chat = to_dataset([{"messages": [{"role": "user", "content": "hi", "name": "x"}], "split": "train"}], "chat")
-    assert chat[0]["messages"] == [{"role": "user", "content": "hi"}]
-    summary = to_dataset([{"document": "long", "summary": "short"}], "summarization")
-    assert summary.column_names == ["document", "summary"]
-    with pytest.raises(DataError, match="Rows 1"):
-        to_dataset([{"source": "only"}], "translation")
-
-
 # ---------------------------------------------------------------------------------- classification, NER
 
 
@@ -232,28 +93,23 @@ def test_tokenize_classification_single_and_pair(wordpiece: Any) -> None:
 
 
 def test_ner_labels_only_the_first_sub_word(wordpiece: Any) -> None:
-    names = ["O", "B-LOC", "I-LOC", "B-PER", "I-PER", "B-PRODUCT", "I-PRODUCT"]
     tags = [3, 0, 5, 6, 0, 1]  # anna/B-PER bought/O new/B-PRODUCT headphones/I-PRODUCT in/O berlin/B-LOC
     batch = {"tokens": [["anna", "bought", "new", "headphones", "in", "berlin"]], "tags": [tags]}
     out = align_ner_labels(batch, wordpiece, max_length=32)
     assert wordpiece.convert_ids_to_tokens(out["input_ids"][0]) == [
         "[CLS]", "anna", "bought", "new", "head", "##phone", "##s", "in", "berlin", "[SEP]"]
     assert out["labels"] == [[-100, 3, 0, 5, 6, -100, -100, 0, 1, -100]]
-    every = align_ner_labels({"tokens": [["headphones", "berlin"]], "tags": [[5, 1]]}, wordpiece, 32,
-                             label_all_subwords=True, tag_names=names)
-    assert every["labels"] == [[-100, 5, 6, 6, 1, -100]]  # B-PRODUCT's later pieces are I-PRODUCT
     short = align_ner_labels(batch, wordpiece, max_length=6)
     assert short["labels"] == [[-100, 3, 0, 5, 6, -100]]
-    with pytest.raises(ValueError):
-        align_ner_labels(batch, wordpiece, 32, label_all_subwords=True)
 
 
-def test_ner_alignment_maps_over_a_dataset(wordpiece: Any) -> None:
+def test_ner_recipe_features_align_the_tag_ids(wordpiece: Any) -> None:
     records = [{"tokens": ["sony", "headphones"], "tags": ["B-ORG", "B-PRODUCT"]}]
-    ds = to_dataset(records, "token-classification")
-    mapped = ds.map(align_ner_labels, batched=True, fn_kwargs={"tokenizer": wordpiece, "max_length": 16},
-                    remove_columns=ds.column_names)
+    recipe = NerRecipe("token-classification", RunConfig.from_dict({"data": {"max_length": 16}}),
+                       ner_tag_names(records))
+    mapped = recipe.features(records, wordpiece)
     assert mapped[0]["labels"] == [-100, 1, 3, -100, -100, -100]
+    assert mapped[0]["length"] == len(mapped[0]["input_ids"])
 
 
 def test_slow_tokenizers_are_refused_with_a_clear_message() -> None:
@@ -389,9 +245,8 @@ def test_chat_is_truncated_and_batched(chat_tokenizer: Any) -> None:
     full = render_chat(CHAT, chat_tokenizer, max_length=256)
     short = render_chat(CHAT, chat_tokenizer, max_length=12)
     assert short["input_ids"] == full["input_ids"][:12] and short["labels"] == full["labels"][:12]
-    ds = to_dataset([{"messages": CHAT}, {"messages": CHAT[:3]}], "chat")
-    mapped = ds.map(tokenize_chat, batched=True, remove_columns=["messages"],
-                    fn_kwargs={"tokenizer": chat_tokenizer, "max_length": 256})
+    recipe = CausalRecipe("chat", RunConfig.from_dict({"task": "chat", "data": {"max_length": 256}}))
+    mapped = recipe.features([{"messages": CHAT}, {"messages": CHAT[:3]}], chat_tokenizer, for_eval=True)
     assert mapped[0]["labels"] == full["labels"]
 
 
@@ -407,20 +262,6 @@ def test_chat_errors_are_written_for_users(chat_tokenizer: Any) -> None:
                             "supported') }}{% endif %}" + CHATML_TEMPLATE)
     with pytest.raises(DataError, match="System role not supported"):
         render_chat(CHAT, strict, 64)
-
-
-def test_alpaca_and_sharegpt_convert_to_messages() -> None:
-    assert chat_from_alpaca("Translate", "hello", "hallo", system="Be brief.") == [
-        {"role": "system", "content": "Be brief."},
-        {"role": "user", "content": "Translate\n\nhello"},
-        {"role": "assistant", "content": "hallo"},
-    ]
-    assert chat_from_alpaca("Say hi", "", "hi")[0] == {"role": "user", "content": "Say hi"}
-    turns = [{"from": "system", "value": "s"}, {"from": "human", "value": "q"}, {"from": "gpt", "value": "a"},
-             {"from": "user", "value": "q2"}, {"from": "ChatGPT", "value": "a2"}]
-    assert [m["role"] for m in chat_from_sharegpt(turns)] == ["system", "user", "assistant", "user", "assistant"]
-    with pytest.raises(DataError, match="'function_call'"):
-        chat_from_sharegpt([{"from": "human", "value": "q"}, {"from": "function_call", "value": "{}"}])
 
 
 def test_pack_sequences_masks_across_example_boundaries() -> None:

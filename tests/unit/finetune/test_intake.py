@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from catalog.errors import DataError
-from finetune.data.intake import MAX_PER_KIND, DatasetReport, inspect_data, load_data
-from finetune.data.readers import Problem
+from finetune.data.intake import inspect_data, load_data
+from finetune.data.report import MAX_PER_KIND, DatasetReport, Problem
 
 ROOT = Path(__file__).resolve().parents[3]
 REAL_FORMATS = Path(__file__).resolve().parents[2] / "fixtures" / "real-formats"

@@ -21,8 +21,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from catalog.errors import TunewiseError
-from finetune.data.intake import DatasetReport, inspect_data, load_data
+from finetune.data.intake import inspect_data, load_data
 from finetune.data.layouts import ROLES
+from finetune.data.report import DatasetReport
 
 FUZZ = settings(max_examples=int(os.environ.get("TUNEWISE_FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                          HealthCheck.too_slow])

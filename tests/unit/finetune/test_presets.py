@@ -65,12 +65,13 @@ def test_preset_header_gives_the_command_that_runs_it(name: str) -> None:
 @pytest.mark.parametrize("name", PRESETS)
 def test_preset_header_command_works_with_the_cli(name: str, monkeypatch: pytest.MonkeyPatch,
                                                   workspace: Path) -> None:
-    from assistant.cli.main import _train_config, build_parser
+    from assistant.cli.main import build_parser
+    from assistant.cli.train import train_config
 
     monkeypatch.chdir(ROOT)
     (workspace / "mine.jsonl").write_text("{}\n", encoding="utf-8")
     args = build_parser().parse_args(["train", f"finetune/config/presets/{name}.yaml", "--data", "mine.jsonl"])
-    assert _train_config(args) == load_preset(name, **{"data.path": "mine.jsonl"})
+    assert train_config(args) == load_preset(name, **{"data.path": "mine.jsonl"})
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -108,7 +109,7 @@ def test_qlora_preset_is_the_lora_preset_plus_quantization() -> None:
 
 @pytest.mark.parametrize("name", PRESETS)
 def test_preset_data_path_is_a_bundled_example_of_its_task(name: str) -> None:
-    from finetune.data.facade import load_data
+    from finetune.data.intake import load_data
     from finetune.workspace import confine
 
     cfg = load_preset(name)
@@ -196,3 +197,69 @@ def test_presets_ship_in_the_wheel() -> None:
     patterns = data["tool"]["setuptools"]["package-data"]["finetune.config.presets"]
     assert any(Path("x.yaml").match(p) for p in patterns)
     assert all(re.fullmatch(r"[a-z0-9.-]+", name) for name in PRESETS), "file names safe to type"
+
+
+# -- lookup by task and model ---------------------------------------------------------------------------------
+def test_preset_for_takes_the_exact_model_then_its_family() -> None:
+    from finetune.config.presets import preset_for
+
+    assert preset_for("chat", "meta-llama/Llama-3.1-8B-Instruct") == "chat-llama-3.1-8b-qlora", "QLoRA first"
+    assert preset_for("chat", "Qwen/Qwen2.5-7B-Instruct") == "chat-qwen2.5-0.5b-qlora"
+    assert preset_for("summarization", "google/flan-t5-large") == "summarization-flan-t5-qlora"
+    assert preset_for("translation", "Helsinki-NLP/opus-mt-en-fr") is None, "another language pair"
+    assert preset_for("chat", "meta-llama/Llama-3.2-1B-Instruct") is None, "another version"
+    assert preset_for("text-classification", "google/flan-t5-base") is None, "no preset of that task"
+    assert preset_for("text-classification", "models/my-model") is None
+
+
+# -- ``tunewise train`` with presets, generated flags and KEY=VALUE ----------------------------------------------
+def _train_args(*words: str) -> Any:
+    from assistant.cli.main import build_parser, parse_args
+
+    return parse_args(build_parser(), ["train", *words])
+
+
+def test_train_flags_are_generated_from_run_config() -> None:
+    from assistant.cli.train import FLAG_FIELDS
+    from finetune.config.run import config_field
+
+    train = next(a for a in _train_parser()._actions if a.option_strings == ["--task"])
+    assert train.choices == list(TASKS)
+    for flag, path in FLAG_FIELDS.items():
+        action = next(a for a in _train_parser()._actions if flag in a.option_strings)
+        assert action.help == config_field(path).description, flag
+        assert action.default is None, f"{flag} restates no default"
+
+
+def _train_parser() -> Any:
+    from assistant.cli.main import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    return sub.choices["train"]  # type: ignore[attr-defined]
+
+
+def test_train_from_a_preset_with_flags_and_key_values(workspace: Path) -> None:
+    from assistant.cli.train import train_config
+
+    (workspace / "mine.jsonl").write_text("{}\n", encoding="utf-8")
+    args = _train_args("--preset", "chat-qwen2.5-0.5b-qlora", "--data", "mine.jsonl", "--max-steps", "3", "lora.r=8",
+                       "train.max_steps=5")
+    assert train_config(args) == load_preset("chat-qwen2.5-0.5b-qlora", **{"data.path": "mine.jsonl", "lora.r": 8,
+                                                                            "train.max_steps": 5})
+
+
+def test_train_key_value_typos_are_one_error_with_hints(workspace: Path) -> None:
+    from assistant.cli.train import train_config
+
+    args = _train_args("--preset", "text-classification-minilm-qlora", "train.max_step=5", "lora.r=0")
+    with pytest.raises(ConfigError) as info:
+        train_config(args)
+    message = str(info.value)
+    assert "2 problem(s)" in message and "did you mean 'train.max_steps'?" in message and "- lora.r:" in message
+
+
+def test_train_takes_a_config_file_or_a_preset_not_both(workspace: Path) -> None:
+    from assistant.cli.train import train_config
+
+    with pytest.raises(ConfigError, match="not both"):
+        train_config(_train_args(str(preset_path("chat-qwen2.5-0.5b-qlora")), "--preset", "chat-qwen2.5-0.5b-qlora"))

@@ -1,0 +1,33 @@
+"""Parquet files, read batch by batch so that big files stream."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from catalog.errors import DataError
+from finetune.data.readers.base import first_line
+
+
+def parquet_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Parquet rows in batches, so big files stream."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise DataError(f"{path.name} is not a readable Parquet file ({first_line(exc)}).") from None
+    number = 0
+    batches = table.iter_batches(batch_size=4096)
+    while True:
+        try:
+            batch = next(batches, None)
+        except Exception as exc:  # a damaged page shows only when it is read
+            raise DataError(f"{path.name} is a damaged Parquet file: rows after {number} cannot be read "
+                            f"({first_line(exc)}). Write the file again.") from None
+        if batch is None:
+            return
+        for record in batch.to_pylist():
+            number += 1
+            yield number, record
