@@ -140,7 +140,26 @@ def app_start(quick: bool) -> BenchOutcome:
     return BenchOutcome(figures, raw)
 
 
+def advisor(quick: bool) -> BenchOutcome:
+    """The advisor on held-out descriptions: both-right accuracy and assess latency after warm-up."""
+    from bench import advisor_accuracy
+
+    raw = advisor_accuracy.measure()
+    figures = {
+        "advisor_both_right_heldout": Figure(raw["both"], Goal(">=", 0.95), unit="share",
+                                             what="task and decision both right on held-out descriptions "
+                                                  "(asking counts as wrong)"),
+        "advisor_both_right_when_answered": Figure(raw["both_when_answered"] or 0.0, unit="share",
+                                                   what="both right among the descriptions it answered "
+                                                        "(informative)"),
+        "advisor_p95_ms": Figure(raw["latency_ms"]["p95"], Goal("<=", 300.0), unit="ms",
+                                 what="advise() p95 latency after warm-up, offline reader"),
+    }
+    return BenchOutcome(figures, raw)
+
+
 BENCHMARKS: dict[str, Callable[[bool], BenchOutcome]] = {
+    "advisor": advisor,
     "guide_latency": guide_latency,
     "estimator": estimator,
     "app_start": app_start,

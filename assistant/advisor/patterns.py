@@ -2,7 +2,7 @@
 
 Pure data: language names, the task patterns with their weights, the decision-cue patterns and the
 negation and "no labelled data" detectors. :mod:`assistant.advisor.signals` applies them to a
-description; the weights and reason sentences of the cues live in :mod:`assistant.advisor.factors`.
+description; the advisor quotes the user's words it finds with them.
 """
 
 from __future__ import annotations

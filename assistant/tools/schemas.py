@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from pydantic.fields import FieldInfo
 
+from assistant.advisor.profile import TaskProfile
 from catalog.estimate import Method
 from finetune.config.defaults import default_config
 from finetune.config.run import RunConfig, TaskName, config_field, field_bounds
@@ -49,6 +50,9 @@ class AssessTaskArgs(ToolArgs):
 
     description: str = Field(min_length=3, max_length=4000, description="The user's task in their own words.")
     dataset: str | None = Field(None, max_length=500, description="Optional dataset path to measure evidence on.")
+    profile: TaskProfile | None = Field(None, description=(
+        "What the description says, read by you: fill every field you can tell from the user's words (quote "
+        "them in `quotes`). Leave it out and the offline reader reads the description."))
 
 
 class SearchCatalogArgs(ToolArgs):
