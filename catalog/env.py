@@ -2,8 +2,8 @@
 
 The table :data:`VARIABLES` gives each variable's type, default, bounds or choices and a one-line meaning
 (README's Configuration table says the same for users). Code never reads a ``TUNEWISE_*`` variable from
-``os.environ`` itself: it calls :func:`env_str`, :func:`env_int`, :func:`env_float`, :func:`env_bool` or
-:func:`env_path`, which parse the value and raise a :class:`~catalog.errors.ConfigError` that names the
+``os.environ`` itself: it calls :func:`env_str`, :func:`env_int`, :func:`env_float`, :func:`env_bool`,
+:func:`env_path` or :func:`env_paths`, which parse the value and raise a :class:`~catalog.errors.ConfigError` that names the
 variable, the bad value and what is expected. An empty value counts as unset. Asking for a name that is not
 in the table is a programming error (``KeyError``).
 
@@ -21,7 +21,7 @@ from typing import Literal
 
 from catalog.errors import ConfigError
 
-Kind = Literal["str", "choice", "int", "float", "bool", "path"]
+Kind = Literal["str", "choice", "int", "float", "bool", "path", "paths"]
 
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
@@ -50,6 +50,9 @@ VARIABLES: dict[str, EnvVar] = {v.name: v for v in (
     EnvVar("TUNEWISE_HOME", "path", "~/.tunewise",
            "workspace: uploads, jobs, the SQLite job store; nothing is written to the source tree",
            expects="a folder such as ~/.tunewise"),
+    EnvVar("TUNEWISE_DATA_DIRS", "paths", None,
+           "extra folders the web page and the agent's tools may read datasets from (never write), separated by "
+           f"'{os.pathsep}'; the command line reads any path anyway", expects=f"folders such as /data{os.pathsep}~/datasets"),
     EnvVar("TUNEWISE_LLM", "choice", None,
            "which assistant answers; unset: azure when AZURE_OPENAI_ENDPOINT is set, openai when a key or base "
            "URL is set, local on a Hugging Face Space with a GPU, else guide",
@@ -84,6 +87,10 @@ VARIABLES: dict[str, EnvVar] = {v.name: v for v in (
            minimum=1, expects="a number of jobs such as 2"),
     EnvVar("TUNEWISE_SESSION_MAX_JOBS", "int", 10, "jobs one conversation may start in all",
            minimum=1, expects="a number of jobs such as 10"),
+    EnvVar("TUNEWISE_RAY_ADDRESS", "str", None,
+           "a Ray cluster's dashboard (Jobs API) address; when set, jobs from the page, the agent and "
+           "`tunewise train` run there (unset: on this machine)",
+           expects="a URL such as http://127.0.0.1:8265"),
 )}
 
 
@@ -220,3 +227,32 @@ def env_path(name: str, environ: Mapping[str, str] | None = None) -> Path:
     if "\0" in text:
         raise _problem(var, text, "contains a NUL character")
     return Path(text).expanduser()
+
+
+def env_paths(name: str, environ: Mapping[str, str] | None = None) -> list[Path]:
+    """A list of folders separated by ``os.pathsep`` (``:`` on Linux and macOS), each with ``~`` expanded.
+
+    Args:
+        name: A variable of :data:`VARIABLES` of kind ``paths``.
+        environ: Where to read it (default ``os.environ``).
+
+    Returns:
+        The folders in the order given (empty entries skipped); an empty list when unset.
+
+    Raises:
+        ConfigError: When an entry contains a NUL character or is not an existing folder.
+    """
+    var, text = _raw(name, ("paths",), environ)
+    if text is None:
+        return []
+    folders = []
+    for part in (p.strip() for p in text.split(os.pathsep)):
+        if not part:
+            continue
+        if "\0" in part:
+            raise _problem(var, text, "contains a NUL character")
+        folder = Path(part).expanduser()
+        if not folder.is_dir():
+            raise _problem(var, text, f"names {part!r}, which is not an existing folder")
+        folders.append(folder)
+    return folders

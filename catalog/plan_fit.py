@@ -90,18 +90,21 @@ class PlanFit(BaseModel):
 
 
 def fit_plan(params: int, hardware: Hardware, shape: EstimateShape, *, min_seq_len: int = MIN_SEQ_LEN,
-             **dims: Any) -> PlanFit | None:
+             batch_first: bool = False, **dims: Any) -> PlanFit | None:
     """Adjust a plan until its estimated peak fits ``hardware``, keeping the effective batch.
 
     Tries, in order of cost to the result: gradient checkpointing (slower, same maths), then halving
     the per-step batch while doubling gradient accumulation (same effective batch), then halving the
-    sequence length down to ``min_seq_len`` (truncates long examples).
+    sequence length down to ``min_seq_len`` (truncates long examples). With ``batch_first`` the batch is
+    halved before checkpointing is turned on: on a CPU a smaller batch costs almost no speed while
+    checkpointing recomputes the forward pass (half as much compute again for LoRA).
 
     Args:
         params: Total parameter count.
         hardware: The machine to fit.
         shape: The planned run.
         min_seq_len: Shortest sequence length worth proposing.
+        batch_first: Halve the batch (down to 1) before turning gradient checkpointing on.
         **dims: ``hidden_size``, ``num_layers``, ``vocab_size``, ``lm_head`` for the estimator.
 
     Returns:
@@ -121,16 +124,24 @@ def fit_plan(params: int, hardware: Hardware, shape: EstimateShape, *, min_seq_l
     if fits(est, hardware):
         return PlanFit(batch_size=batch, gradient_accumulation=accumulation, gradient_checkpointing=checkpointing,
                        seq_len=seq, estimate=est, changes=changes)
-    if not checkpointing:
+    start_batch = batch
+
+    def halve_batch() -> None:
+        nonlocal batch, accumulation, est
+        while not fits(est, hardware) and batch > 1:
+            batch, accumulation = batch // 2, accumulation * 2
+            est = estimate(batch, checkpointing, seq)
+
+    if batch_first:
+        halve_batch()
+    if not checkpointing and not fits(est, hardware):
         checkpointing = True
         changes.append("gradient checkpointing on (about 30 % slower, same result)")
         est = estimate(batch, checkpointing, seq)
-    start_batch = batch
-    while not fits(est, hardware) and batch > 1:
-        batch, accumulation = batch // 2, accumulation * 2
-        est = estimate(batch, checkpointing, seq)
+    halve_batch()
     if batch != start_batch:
-        changes.append(f"batch {start_batch} -> {batch} per step with gradient accumulation {accumulation} "
+        changes.insert(0 if batch_first else len(changes),
+                       f"batch {start_batch} -> {batch} per step with gradient accumulation {accumulation} "
                        "(same effective batch)")
     start_seq = seq
     while not fits(est, hardware) and seq // 2 >= min_seq_len:

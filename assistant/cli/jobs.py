@@ -17,7 +17,8 @@ def add_job_parsers(sub: Any) -> None:
     jobs = sub.add_parser("jobs", help="list, show, cancel, resume or retry jobs, or read their logs")
     jobs.add_argument("action", choices=["list", "show", "cancel", "resume", "retry", "logs"],
                       help="retry starts a stopped job over as a new job; resume continues it from its checkpoint")
-    jobs.add_argument("job_id", nargs="?")
+    jobs.add_argument("job_id", nargs="?", metavar="JOB",
+                      help="job id or job folder (either, as `tunewise train` printed them)")
     jobs.add_argument("--json", action="store_true", help="print JSON (list, show, cancel, resume, retry)")
     jobs.add_argument("--follow", "-f", action="store_true",
                       help="logs: keep printing the log as it grows until the job ends (exit 0 if it succeeded)")
@@ -63,6 +64,7 @@ def add_job_parsers(sub: Any) -> None:
 
 def cmd_jobs(args: argparse.Namespace) -> int:
     """Job management: list, show, cancel, resume, retry, logs [--follow]."""
+    from finetune.jobs.refs import resolve_job_id
     from finetune.jobs.runner import JobRunner
 
     runner = JobRunner()
@@ -74,24 +76,36 @@ def cmd_jobs(args: argparse.Namespace) -> int:
             print(f"{j.id}  {j.status:<11} {j.task:<20} {j.model}" + (f"  ({j.reason})" if j.reason else ""))
         return 0
     if not args.job_id:
-        raise TunewiseError(f"'tunewise jobs {args.action}' needs a job id.")
+        raise TunewiseError(f"'tunewise jobs {args.action}' needs a job id or job folder.")
+    job_id = resolve_job_id(args.job_id, runner.store)
     if args.action == "logs":
-        return _print_log(runner, args.job_id, follow=args.follow)
+        return _print_log(runner, job_id, follow=args.follow)
     if args.action == "cancel":
-        job = runner.cancel(args.job_id, wait=True)
+        job = runner.cancel(job_id, wait=True)
     elif args.action == "resume":
-        job = runner.resume(args.job_id)
+        job = runner.resume(job_id)
     elif args.action == "retry":
-        job = runner.retry(args.job_id)
+        job = runner.retry(job_id)
         print(f"job {job.id} retries {job.retry_of}", file=sys.stderr)
     else:
-        job = runner.get(args.job_id)
+        job = runner.get(job_id)
     progress = runner.progress(job.id)
     info = {**job.__dict__, "progress": progress.percent, "step": progress.step, "total_steps": progress.total_steps,
             "eta_s": progress.eta_s, "phase": progress.phase, "loss": progress.loss, "metrics": progress.metrics,
-            "log": str(job.path / "train.log")}
+            "log": str(job.path / "train.log"), **executor_info(job.path)}
     print(json.dumps(info, indent=2) if args.json else "\n".join(f"{k}: {v}" for k, v in info.items()))
     return 0
+
+
+def executor_info(folder: Path) -> dict[str, Any]:
+    """Where a job runs (``local`` or ``ray``), its launch, and on Ray the cluster and the Ray job's id."""
+    from finetune.jobs.executors.base import read_record
+
+    record = read_record(folder)
+    info: dict[str, Any] = {"executor": record.kind, "launch": record.launch.get("strategy")}
+    if record.kind == "ray":
+        info.update(ray_address=record.address, ray_job=record.submission_id)
+    return info
 
 
 def _print_log(runner: Any, job_id: str, follow: bool, poll_s: float = 0.5) -> int:

@@ -60,7 +60,7 @@ def build_space(out: str | os.PathLike[str], *, hardware: str = DEFAULT_HARDWARE
     """Assemble a deployable Space folder.
 
     Args:
-        out: The folder to write: inside the workspace (relative paths are taken from it), new or empty.
+        out: The folder to write, new or empty: the command-line user's path (relative to the current folder).
         hardware: The suggested Space hardware (a ``huggingface_hub.SpaceHardware`` value).
         title: The Space's title.
 
@@ -69,17 +69,17 @@ def build_space(out: str | os.PathLike[str], *, hardware: str = DEFAULT_HARDWARE
 
     Raises:
         ConfigError: For an unknown hardware or an unusable title.
-        PathError: When ``out`` is outside the workspace, inside the source tree, or not empty.
+        PathError: When ``out`` is inside the source tree, or not empty.
         SpaceError: When a file would carry a secret.
     """
-    from finetune.workspace import confine
+    from finetune.workspace import user_path
 
     hardware, title = check_hardware(hardware), check_title(title)
-    target = confine(out, must_exist=False, allow_examples=False)
+    target = user_path(out, must_exist=False)
     for package in PACKAGES:
         if target == ROOT / package or (ROOT / package) in target.parents:
-            raise PathError(f"{target} is inside the project's {package}/ folder; build the Space elsewhere in the "
-                            "workspace, e.g. `tunewise space build space`.")
+            raise PathError(f"{target} is inside the project's {package}/ folder; build the Space in another "
+                            "folder, e.g. `tunewise space build space`.")
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise PathError(f"{target.name} already exists and is not an empty folder; give a new folder, e.g. "
                         f"`tunewise space build {target.name}-2`.")
@@ -189,7 +189,7 @@ def deploy_space(repo_id: str, *, source: str | None = None, private: bool = Fal
 
     Args:
         repo_id: ``namespace/name`` of the Space.
-        source: A folder made by :func:`build_space` (in the workspace); None builds a fresh one in a
+        source: A folder made by :func:`build_space`; None builds a fresh one in a
             temporary folder with ``hardware`` and ``title``.
         private: Create the Space private (an existing Space keeps its visibility).
         dry_run: Build and list exactly the files that would be uploaded; no token, no network.
@@ -203,18 +203,18 @@ def deploy_space(repo_id: str, *, source: str | None = None, private: bool = Fal
 
     Raises:
         ConfigError: For an invalid repo id, hardware or title.
-        PathError: When ``source`` is not a Space folder in the workspace.
+        PathError: When ``source`` is not a Space folder.
         SpaceError: When a file would carry a secret.
         HubError: Without a token, offline, or when the Hub refuses the upload.
     """
     from finetune.export.hub import check_repo_id, require_hub, resolve_token, upload_folder_to_hub
-    from finetune.workspace import confine
+    from finetune.workspace import user_path
 
     repo_id = check_repo_id(repo_id, kind="space")
     hardware, title = check_hardware(hardware), check_title(title)
     with tempfile.TemporaryDirectory(prefix="tunewise-space-") as tmp:
         if source is not None:
-            folder = confine(source, allow_examples=False)
+            folder = user_path(source)
             _check_built(folder)
             from huggingface_hub import metadata_load
 
@@ -243,7 +243,7 @@ def add_space_parser(sub: Any) -> argparse.ArgumentParser:
     actions = space.add_subparsers(dest="space_command", metavar="ACTION", required=True)
     build = actions.add_parser("build", help="assemble a deployable Space folder (app, packages, README, "
                                "requirements)")
-    build.add_argument("out", help="folder to write (new or empty, inside the workspace)")
+    build.add_argument("out", help="folder to write (new or empty)")
     build.add_argument("--hardware", default=DEFAULT_HARDWARE, help=hw_help)
     build.add_argument("--title", default=DEFAULT_TITLE, help=f"the Space's title (default {DEFAULT_TITLE})")
     build.add_argument("--json", action="store_true", help="print the folder and its files as JSON")

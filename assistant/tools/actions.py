@@ -4,10 +4,11 @@ arguments, calls plain ``catalog`` / ``finetune`` functions and returns ``(text,
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from assistant.session import Services, Session
-from assistant.tools.estimates import estimate_for, estimate_run
+from assistant.tools.estimates import estimate_for
 from assistant.tools.plan_checks import check_available, check_model_for, check_session_limits, fit_to_machine
 from assistant.tools.schemas import (
     AssessTaskArgs,
@@ -20,7 +21,7 @@ from assistant.tools.schemas import (
     StartFinetuneArgs,
     plan_config,
 )
-from catalog.errors import DataError, JobError
+from catalog.errors import DataError, JobError, ModelError
 
 EVIDENCE_ROWS = 300  # held-out rows scored for advice: enough for +-6 points at 95 %, a few seconds on a CPU
 MIN_PROBE_ROWS = 40  # below this a 10 % slice has too few examples per label to mean anything
@@ -29,6 +30,24 @@ HEAD_TASKS = ("text-classification", "token-classification", "question-answering
 
 TINY_NOTE = ("This job used a model outside the catalog (such as a tiny test model): its outputs show the "
              "plumbing, not real quality.")
+
+log = logging.getLogger(__name__)
+
+SMALL_MODEL_PARAMS = 500_000_000
+"""Generative models under this size get a plain note on what to expect from them."""
+
+
+def model_note(model: str) -> str | None:
+    """What a person should know about a job's model before judging its outputs (None: nothing special)."""
+    from catalog import load_catalog
+
+    entry = load_catalog().get(model)
+    if entry is None:
+        return TINY_NOTE
+    if entry.model_type_class == "causal" and entry.params < SMALL_MODEL_PARAMS:
+        return (f"{entry.name} is a small model ({entry.params / 1e6:.0f}M parameters): fine-tuning teaches it a "
+                "format or a house style, not knowledge or reasoning, so expect rough text from both sides.")
+    return None
 
 
 def assess_task(services: Services, session: Session, **kwargs: Any) -> Result:
@@ -40,7 +59,8 @@ def assess_task(services: Services, session: Session, **kwargs: Any) -> Result:
     profile = evidence = None
     if args.dataset:
         profile, evidence = dataset_evidence(args.dataset)
-    advice = advise(args.description, dataset_profile=profile, hardware=detect_hardware(), evidence=evidence)
+    advice = advise(args.description, dataset_profile=profile, hardware=detect_hardware(), evidence=evidence,
+                    profile=args.profile.model_copy(update={"certainty": {}}) if args.profile else None)
     session.last_task = advice.task
     artifact = advice.model_dump(mode="json")
     return advice.to_markdown(), artifact
@@ -67,11 +87,12 @@ def dataset_evidence(path: str) -> tuple[Any, Any]:
                         + "\n".join(f"- {p}" for p in report.problems[:10]))
     if report.task != "text-classification":
         profile = DatasetProfile(rows=report.rows, task=report.task, avg_tokens=report.lengths.get("mean"))
-        return profile, None
+        return profile, prompted_evidence(loaded)
     data = split_classification(loaded)
     profile = DatasetProfile(rows=report.rows, task="text-classification", labels=report.labels,
                              avg_tokens=report.lengths.get("mean"))
-    encoder = resolve_model_path(next(m for m in load_catalog().models if m.packaged))
+    encoder = resolve_model_path(next(m for m in load_catalog().models
+                                      if m.packaged and m.model_type_class == "encoder"))
     texts, refs = data.eval_texts[:EVIDENCE_ROWS], data.eval_labels[:EVIDENCE_ROWS]
     preds = zero_shot_predict(encoder, texts, data.labels)
     score = classification_metrics(refs, [p for p, _ in preds])["accuracy"]
@@ -82,6 +103,24 @@ def dataset_evidence(path: str) -> tuple[Any, Any]:
         projected = curve["projected_accuracy"]
     return profile, Evidence(metric="accuracy", base_score=round(score, 4), probe_scores=probe_scores,
                              projected_score=projected, held_out_rows=len(texts))
+
+
+def prompted_evidence(loaded: Any) -> Any:
+    """For a generative task, the prompted base's score on a held-out slice of the data (None otherwise, or
+    when no generative model loads here: the advice then rests on the description and the row count)."""
+    from assistant.advisor.inputs import Evidence
+    from finetune.serve.prompted import PROMPTED_TASKS, prompted_base_score
+
+    if loaded.task not in PROMPTED_TASKS:
+        return None
+    try:
+        measured = prompted_base_score(loaded.records, loaded.task, source_lang=loaded.source_lang,
+                                       target_lang=loaded.target_lang)
+    except ModelError as exc:
+        log.info("No prompted base for %s: %s", loaded.task, exc)
+        return None
+    return Evidence(metric=measured["metric"], base_score=round(measured["score"], 4),
+                    held_out_rows=measured["rows"])
 
 
 def search_catalog(services: Services, session: Session, **kwargs: Any) -> Result:
@@ -133,7 +172,6 @@ def start_finetune(services: Services, session: Session, **kwargs: Any) -> Resul
     The plan starts from the preset of its task and model family when there is one (else ``RunConfig``'s
     defaults), with the arguments given on top, adjusted to fit this machine.
     """
-    from finetune.config.defaults import estimate_shape
     from finetune.data.intake import inspect_data
     from finetune.workspace import confine
 
@@ -147,20 +185,20 @@ def start_finetune(services: Services, session: Session, **kwargs: Any) -> Resul
     held = report.splits.get("test", 0) + report.splits.get("validation", 0)
     held = held or round(report.rows * cfg.data.eval_fraction)
     train_rows = report.rows - held
-    adjusted: list[str] = []
-    if entry is not None:
-        cfg, adjusted = fit_to_machine(cfg, entry)
-    est = estimate_run(cfg.model.name, estimate_shape(cfg), examples=train_rows, avg_tokens=report.lengths.get("mean"))
+    fitted = fit_to_machine(cfg, args)
+    cfg, adjusted = fitted.config, fitted.changes
+    est = {"memory_gb": fitted.memory_gb, "time": fitted.time}
     check_available(entry, cfg.task)
     plan = {"model": cfg.model.name, "dataset": cfg.data.path, "task": cfg.task, "epochs": cfg.train.epochs,
             "learning_rate": cfg.train.learning_rate, "batch_size": cfg.train.batch_size,
             "max_length": cfg.data.max_length, "quantization": f"{cfg.quantization.bits}-bit {cfg.quantization.quant_type}",
             "lora_r": cfg.lora.r, "train_rows": train_rows, "eval_rows": held,
             "memory_gb": est["memory_gb"], "time": est["time"], "adjusted_to_fit": adjusted, "preset": preset}
+    launch, plan["launch"] = plan_launch_line(services, cfg)
     if session.confirmed_plan is not None:
         check_session_limits(services, session)
     if session.take_confirmed(cfg):
-        job = services.runner.submit(cfg, owner=session.owner)
+        job = services.runner.submit(cfg, owner=session.owner, launch=launch)
         session.last_job_id = job.id
         session.job_ids.append(job.id)
         return (f"Started fine-tuning job `{job.id}` ({job.status}). Ask me for its status any time, or watch "
@@ -173,12 +211,30 @@ def start_finetune(services: Services, session: Session, **kwargs: Any) -> Resul
             f"- data: {plan['dataset']} — {plan['train_rows']} training rows, {plan['eval_rows']} held out\n"
             f"- {plan['epochs']:g} epoch{'' if plan['epochs'] == 1 else 's'}, learning rate {plan['learning_rate']:g}, batch {plan['batch_size']}, "
             f"max {plan['max_length']} tokens\n"
-            f"- estimated peak memory {plan['memory_gb']} GB, time {plan['time']}")
+            f"- estimated peak memory {plan['memory_gb']} GB, time {plan['time']}\n"
+            f"- launch: {plan['launch']}")
     if preset:
         text += f"\n- starts from the preset {preset} (see `tunewise presets show {preset}`)"
     if adjusted:
         text += "\n- adjusted so it fits this machine: " + "; ".join(adjusted)
     return text, {"status": "needs_confirmation", "plan": plan}
+
+
+def plan_launch_line(services: Services, cfg: Any) -> tuple[Any, str]:
+    """Which launch the plan gets and why, in words: here one process, DDP or FSDP-QLoRA over this machine's GPUs;
+    on a Ray cluster (``TUNEWISE_RAY_ADDRESS``) the node decides the same way from its own GPUs.
+
+    Returns:
+        The launch to submit with (None on a cluster) and the plan's line.
+    """
+    from finetune.jobs.executors.launch import plan_launch
+
+    executor = services.runner.executor
+    if executor.remote:
+        return None, (f"on {executor.where}: the node it lands on trains it as one process, or with one process "
+                      "per GPU (DDP when the model fits one GPU, FSDP-QLoRA when it does not)")
+    launch = plan_launch(cfg)
+    return launch, f"{launch.describe()} — {launch.reason}"
 
 
 def _job_id(session: Session, job_id: str | None) -> str:
@@ -224,6 +280,11 @@ def metric_line(metrics: dict[str, Any]) -> str:
     if base is not None and tuned is not None:
         change = (tuned - base) if hundred else (tuned - base) * 100
         line += f" vs base {show(base)} ({change:+.1f} points)"
+    interval = (metrics.get("intervals") or {}).get(key)
+    if interval:
+        from finetune.tasks.intervals import from_dict, verdict
+
+        line += ". " + verdict(from_dict(interval)).rstrip(".")
     return line
 
 
@@ -267,11 +328,15 @@ def compare(services: Services, session: Session, **kwargs: Any) -> Result:
         lines += ["", "| input | reference | base | tuned |", "|---|---|---|---|"]
         lines += [f"| {_cell(e['input'])} | {_cell(str(e['reference']), 60)} | {_cell(str(e.get('base', '—')), 60)} "
                   f"| {_cell(str(e['tuned']), 60)} |" for e in result["examples"]]
-    from catalog import load_catalog
+    interval = (result.get("intervals") or {}).get(result["metric"])
+    if interval:
+        from finetune.tasks.intervals import from_dict, verdict
 
-    if load_catalog().get(job.model) is None:
-        lines.append(f"\n> ⚠️ {TINY_NOTE}")
-        result["note"] = TINY_NOTE
+        lines += ["", f"**{verdict(from_dict(interval))}**"]
+    note = model_note(job.model)
+    if note:
+        lines.append(f"\n> ⚠️ {note}")
+        result["note"] = note
     if args.text:
         pred = classifier_pair(job.path).predict([args.text])[0]
         result["new_input"] = pred

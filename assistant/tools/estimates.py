@@ -74,6 +74,7 @@ def estimate_run(model_id: str, shape: EstimateShape, *, examples: int, avg_toke
     from catalog.hardware import detect_hardware
     from catalog.plan_fit import estimate_for_entry, estimate_shape_memory
     from finetune.train.model import resolve_model_source
+    from finetune.train.preflight import folder_params
 
     hw = detect_hardware()
     per_example = min(shape.seq_len, PADDING_FACTOR * avg_tokens) if avg_tokens else shape.seq_len * 0.5
@@ -100,13 +101,3 @@ def estimate_run(model_id: str, shape: EstimateShape, *, examples: int, avg_toke
             "hardware": hw.describe(), "method": shape.method, "seq_len": shape.seq_len,
             "batch_size": shape.batch_size, **extra}
 
-
-def folder_params(folder: str) -> int:
-    """Parameters of the model in ``folder``, counted on the meta device (no weights are read)."""
-    import torch
-    from transformers import AutoConfig, AutoModel
-
-    config = AutoConfig.from_pretrained(folder)
-    with torch.device("meta"):
-        model = AutoModel.from_config(config)
-    return sum(p.numel() for p in model.parameters())

@@ -1,12 +1,19 @@
 """Checks a fine-tuning plan passes before it may start: the model can do the task and can be loaded
-here, the plan fits this machine (adjusted where it can be), and the conversation is within its job limits."""
+here, the plan fits its data and this machine (the pre-flight fit every job gets, adjusted where it can be), and the
+conversation is within its job limits."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
 
 from assistant.session import Services, Session
 from catalog.errors import JobError, TunewiseError
+from finetune.config.run import RunConfig
+
+if TYPE_CHECKING:
+    from finetune.train.preflight import Preflight
 
 
 def check_session_limits(services: Services, session: Session) -> None:
@@ -37,36 +44,33 @@ def check_session_limits(services: Services, session: Session) -> None:
                        "one to finish or cancel one (say **cancel**), then confirm again.")
 
 
-def fit_to_machine(cfg: Any, entry: Any) -> tuple[Any, list[str]]:
-    """Change batch / accumulation / checkpointing / length until the plan fits this machine.
+def fit_to_machine(cfg: RunConfig, given: BaseModel) -> Preflight:
+    """The pre-flight fit every job gets (``finetune.train.preflight``), for a plan the agent proposes.
+
+    The length comes from the data, the batch, accumulation and checkpointing from this machine's memory, and on a
+    CPU the steps from the time budget; the arguments the call gave are kept wherever they fit.
+
+    Args:
+        cfg: The plan (its data path already confined to the workspace).
+        given: The ``start_finetune`` arguments, to tell the ones the call set from the defaults.
 
     Returns:
-        The (possibly) adjusted config and the changes in words (empty when it fit as it was).
+        The fitted plan, what changed in words, and its memory and time estimates.
 
     Raises:
-        TunewiseError: When nothing makes it fit, naming the need and the machine.
+        TunewiseError: When nothing makes it fit, naming the need and the machine; ModelError for a model that is
+            neither in the catalog nor a model folder; DataError for unusable data.
     """
-    from catalog.estimate import memory_budget_gb
-    from catalog.hardware import detect_hardware
-    from catalog.plan_fit import entry_dims, estimate_shape_memory, fit_plan, smallest_shape
-    from finetune.config.defaults import estimate_shape
+    from assistant.tools.schemas import START_FINETUNE_FIELDS
+    from catalog import get_model, load_catalog
+    from finetune.train.model import resolve_model_source
+    from finetune.train.preflight import preflight
 
-    hw = detect_hardware()
-    shape = estimate_shape(cfg)
-    fit = fit_plan(entry.params, hw, shape, **entry_dims(entry))
-    if fit is None:
-        least = smallest_shape(shape)
-        smallest = estimate_shape_memory(entry.params, hw, least, **entry_dims(entry))
-        raise TunewiseError(f"{entry.id} does not fit here even with batch 1, {least.seq_len} tokens and gradient "
-                            f"checkpointing: it needs about {smallest.total_gb:.1f} GB and {hw.describe()} allows "
-                            f"{memory_budget_gb(hw):.1f} GB for training. Pick a smaller model from the catalog.")
-    if not fit.changes:
-        return cfg, []
-    data = cfg.model_dump()
-    data["train"].update(batch_size=fit.batch_size, gradient_accumulation=fit.gradient_accumulation,
-                         gradient_checkpointing=fit.gradient_checkpointing)
-    data["data"]["max_length"] = fit.seq_len
-    return type(cfg).model_validate(data), fit.changes
+    name = cfg.model.name
+    if load_catalog().get(name) is None and resolve_model_source(name)[0] == name:
+        get_model(name)  # neither a catalog model nor a model folder: raises, naming the closest catalog ids
+    explicit = {START_FINETUNE_FIELDS[field] for field in given.model_dump(exclude_none=True)}
+    return preflight(cfg, explicit=explicit)
 
 
 def check_model_for(model: str, task: str) -> Any:

@@ -80,13 +80,16 @@ def fmt_delta(key: str, base: float | None, tuned: float) -> str:
     return f"{tuned - base:+.1f}" if key in HUNDRED_SCALE else f"{(tuned - base) * 100:+.1f} pts"
 
 
+def fmt_interval(key: str, interval: dict[str, Any] | None) -> str:
+    """``[-2.1, +7.4] pts`` (``✓`` when it excludes zero), or empty when there is no interval."""
+    if not interval:
+        return ""
+    scale, unit = (1.0, "") if key in HUNDRED_SCALE else (100.0, " pts")
+    mark = " ✓" if interval.get("decided") else ""
+    return f"[{interval['low'] * scale:+.1f}, {interval['high'] * scale:+.1f}]{unit}{mark}"
+
+
 HUNDRED_SCALE = ("bleu", "chrf")
-
-
-def is_catalog_model(model: str) -> bool:
-    from catalog import load_catalog
-
-    return load_catalog().get(model) is not None
 
 
 class CompareHandlers:
@@ -121,16 +124,23 @@ class CompareHandlers:
         except TunewiseError as exc:
             return f"⚠️ {exc}", None
         method = result["base_method"] or "none (an untrained head is no baseline for this task)"
+        intervals = result.get("intervals") or {}
         lines = [f"### {job.model} on `{job.data}` ({result['task']})", f"Base: {method}. "
-                 f"Held-out rows: {result['eval_rows']}.", "", "| metric | base | tuned | change |", "|---|---|---|---|"]
+                 f"Held-out rows: {result['eval_rows']}.", "",
+                 "| metric | base | tuned | change | 95% interval of the change |", "|---|---|---|---|---|"]
         for key, tuned in result["metrics"]["tuned"].items():
             base = result["metrics"]["base"].get(key)
             lines.append(f"| {key} | {fmt_metric(key, base)} | {fmt_metric(key, tuned)} | "
-                         f"{fmt_delta(key, base, tuned)} |")
-        if not is_catalog_model(job.model):
-            from assistant.tools.actions import TINY_NOTE
+                         f"{fmt_delta(key, base, tuned)} | {fmt_interval(key, intervals.get(key))} |")
+        if intervals.get(result["metric"]):
+            from finetune.tasks.intervals import from_dict, verdict
 
-            lines.append(f"\n> ⚠️ {TINY_NOTE}")
+            lines.append(f"\n**{verdict(from_dict(intervals[result['metric']]))}**")
+        from assistant.tools.actions import model_note
+
+        note = model_note(job.model)
+        if note:
+            lines.append(f"\n> ⚠️ {note}")
         columns = ["reference", "base", "tuned", "tuned_score", "input"]
         rows = [readable_example(result["task"], e) for e in result["examples"]]
         examples = pd.DataFrame(rows).reindex(columns=columns)

@@ -4,7 +4,8 @@
 (``finetune/config/presets/``), else ``RunConfig``'s defaults for the task. ``estimate_shape(cfg)`` turns any run
 into the :class:`catalog.plan_fit.EstimateShape` the memory and time estimators take, and
 ``default_estimate_shape(task, entry)`` is the shape of the default run, so the Catalog tab, the estimate tool,
-the plan and the fit check all size the same job.
+the plan and the fit check all size the same job. ``default_model(task)`` is the model a run starts on when none is
+named: the best catalog model for the task that can be loaded and trained on this machine.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from catalog.estimate import Method
-from catalog.plan_fit import EstimateShape
+from catalog.hardware import Hardware
+from catalog.plan_fit import EstimateShape, entry_dims, fit_plan
 from catalog.schema import ModelEntry
+from catalog.search import RankedModel, search_models
 from finetune.config.overrides import config_from
 from finetune.config.presets import preset_for, read_preset
 from finetune.config.run import TASK_MAX_LENGTH, RunConfig
@@ -67,3 +70,30 @@ def default_estimate_shape(task: str | None, entry: ModelEntry) -> EstimateShape
     cfg, _ = default_config(task, entry.id)
     shape = estimate_shape(cfg)
     return shape.model_copy(update={"seq_len": min(shape.seq_len, entry.context_length)})
+
+
+def default_model(task: str, hardware: Hardware | None = None) -> RankedModel | None:
+    """The best catalog model for ``task`` that can be loaded here and that can be trained on this machine.
+
+    Models are ranked as the Catalog tab ranks them (``catalog.search``: fit, availability, size, licence,
+    architecture); the first one that is packaged, cached or downloadable now and whose default run fits, as it
+    is or once ``catalog.plan_fit.fit_plan`` has shrunk it (the pre-flight fit every job gets), wins.
+
+    Args:
+        task: The task.
+        hardware: The machine; detected when None.
+
+    Returns:
+        The ranked model (its ``reason`` says why it ranks high), or None when no model can be loaded and fit.
+    """
+    from catalog import hardware as machine
+
+    hw = hardware or machine.detect_hardware()
+    hits = search_models(task=task, hardware=hw, available_only=True,
+                         shape_for=lambda entry: default_estimate_shape(task, entry))
+    for hit in hits:
+        shape = default_estimate_shape(task, hit.entry)
+        if hit.fits or fit_plan(hit.entry.params, hw, shape, batch_first=hw.device == "cpu",
+                                **entry_dims(hit.entry)) is not None:
+            return hit
+    return None

@@ -135,6 +135,10 @@ class EvalSettings(_Part):
     max_examples: int = Field(2000, ge=1, description="Evaluate on at most this many held-out rows.")
     max_new_tokens: int = Field(64, ge=1, le=4096, description="Generated tokens per answer (generative tasks).")
     num_beams: int = Field(1, ge=1, le=16, description="Beam search width for generation (1 = greedy).")
+    repetition_penalty: float = Field(1.15, ge=1.0, le=2.0, description=(
+        "Penalty on tokens already generated (1 = none); keeps small models from looping on one sentence."))
+    no_repeat_ngram_size: int = Field(4, ge=0, le=20, description=(
+        "Never repeat an n-gram of this many tokens in one answer (0 = allowed)."))
 
 
 class OutputSettings(_Part):

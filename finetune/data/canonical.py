@@ -6,7 +6,8 @@ Canonical records, per task (what every later stage reads):
 - token-classification: ``{tokens, tags}`` (lists of equal length, BIO tags)
 - question-answering: ``{id, question, context, answers: {text: [...], answer_start: [...]}}``
 - summarization: ``{document, summary}``; translation: ``{source, target}``
-- chat: ``{messages: [{role, content}, ...]}`` (alpaca and ShareGPT rows are converted here)
+- chat: ``{messages: [{role, content}, ...]}`` (alpaca, ShareGPT, transcript, ... rows are converted here, the
+  conversation shapes by ``finetune.data.shapes``)
 
 and ``split`` when the file says which part a row belongs to. One builder per task, in ``RECORD_BUILDERS``.
 """
@@ -20,13 +21,22 @@ from typing import Any
 from catalog.errors import DataError
 from finetune.data.layouts import Layout
 from finetune.data.report import Problem
+from finetune.data.shapes import (
+    ShapeError,
+    answer_texts,
+    content_text,
+    context_text,
+    listish,
+    nq_answers,
+    spans_to_bio,
+    to_bio,
+    transcript_turns,
+    turns,
+)
 
 SPLIT_VALUES = {"train": "train", "training": "train", "test": "test", "validation": "validation",
                 "valid": "validation", "val": "validation", "dev": "validation", "eval": "validation",
                 "evaluation": "validation", "heldout": "test", "held-out": "test"}
-SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
-                  "chatgpt": "assistant", "system": "system"}
-
 RecordBuilder = Callable[[Layout, Mapping[str, Any], int, Sequence[str] | None, list[Problem]],
                          dict[str, Any] | None]
 """``(layout, raw record, row, label names, problems) -> canonical record, or None when unusable``."""
@@ -37,7 +47,14 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value != value:  # NaN from a missing Parquet / pandas cell
         return ""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "\n".join(value)  # a text given as a list of sentences or utterances
     return value if isinstance(value, str) else str(value)
+
+
+NO_LABEL = ("-", "none", "null", "nan")
+"""Label values that mean "no label" (SNLI's "-" where annotators disagreed; JSON null): such rows are left out
+with a warning, while an empty cell is a problem to fix (see ``finetune.data.intake``)."""
 
 
 def _name_label(value: Any, names: Sequence[str] | None) -> str:
@@ -87,7 +104,23 @@ def canonical_record(layout: Layout, record: Mapping[str, Any], row: int, *,
 def _classification(layout: Layout, record: Mapping[str, Any], row: int, label_names: Sequence[str] | None,
                     problems: list[Problem]) -> dict[str, Any]:
     roles = layout.roles
-    out = {"text": _text(record.get(roles["text"])), "label": _name_label(record.get(roles["label"]), label_names)}
+    value = record.get(roles["label"])
+    listed = listish(value) if not isinstance(value, str) or value.strip().startswith("[") else None
+    if listed is not None:  # a list of labels: one is a label, several are multi-label (refused), none is no label
+        if len(listed) > 1:
+            problems.append(Problem(row, roles["label"], f"Several labels for one text ({', '.join(map(str, listed[:5]))}"
+                                    "): this is multi-label classification, which tunewise does not train (a "
+                                    "single-label model cannot learn texts that carry several labels).",
+                                    "Keep one label per text (its main one), or train one yes/no classifier per "
+                                    "label."))
+        value = listed[0] if listed else ""
+    no_label = value is None or (isinstance(value, int | float) and not isinstance(value, bool) and value == -1
+                                 and bool(label_names))  # datasets' ClassLabel: -1 is "no label" (test splits)
+    label = "" if no_label else _name_label(value, label_names)
+    no_label = no_label or label.lower() in NO_LABEL
+    out: dict[str, Any] = {"text": _text(record.get(roles["text"])), "label": "" if no_label else label}
+    if no_label:
+        out["no_label"] = True
     if "text_pair" in roles:
         out["text_pair"] = _text(record.get(roles["text_pair"]))
     return out
@@ -96,26 +129,56 @@ def _classification(layout: Layout, record: Mapping[str, Any], row: int, label_n
 def _ner(layout: Layout, record: Mapping[str, Any], row: int, label_names: Sequence[str] | None,
          problems: list[Problem]) -> dict[str, Any] | None:
     roles = layout.roles
-    tokens, tags = record.get(roles["tokens"]), record.get(roles["tags"])
-    if isinstance(tokens, str):
-        tokens = tokens.split()
-    if isinstance(tags, str):
-        tags = tags.split()
-    if not isinstance(tokens, list) or not isinstance(tags, list):
-        problems.append(Problem(row, roles["tokens"] if not isinstance(tokens, list) else roles["tags"],
-                                "Tokens and tags must both be lists.",
-                                'Write them as JSON lists, e.g. "tokens": ["Anna", "lives"], "ner_tags": '
-                                '["B-PER", "O"].'))
+    tokens_value, tags_value = record.get(roles["tokens"]), record.get(roles["tags"])
+    if layout.tag_style == "spans":
+        try:
+            words, bio = spans_to_bio(_text(tokens_value), tags_value)
+        except ShapeError as exc:
+            problems.append(Problem(row, roles["tags"], f"The entities do not fit the text: {exc}.",
+                                    'Give each entity as [start, end, "TYPE"] character offsets into the text.'))
+            return None
+        return {"tokens": words, "tags": bio}
+    tokens: list[Any] | None = listish(tokens_value)
+    tags: list[Any] | None = listish(tags_value)
+    if tokens is None and tags is None and isinstance(tokens_value, str) and isinstance(tags_value, str):
+        tokens, tags = tokens_value.split(), tags_value.split()  # space-separated columns of a table
+    if tokens is None or tags is None:
+        field_name, value = (roles["tokens"], tokens_value) if tokens is None else (roles["tags"], tags_value)
+        what = "tokens" if tokens is None else "tags"
+        shown = f"one string ('{_short(_text(value))}')" if isinstance(value, str) else f"a {type(value).__name__}"
+        example = '["Anna", "lives", "in", "Oslo"]' if what == "tokens" else '["B-PER", "O", "O", "B-LOC"]'
+        other = tags if what == "tokens" else tokens
+        count = f" ({len(other)} here, one per {'tag' if what == 'tokens' else 'token'})" if other else ""
+        problems.append(Problem(row, field_name, f"The {what} are {shown}, not a list.",
+                                f"Give the {what} as a list{count}, e.g. {example}."))
         return None
-    return {"tokens": [_text(t) for t in tokens], "tags": [_name_label(t, label_names) for t in tags]}
+    tags = [_name_label(t, label_names) for t in tags]
+    tags, scheme = to_bio(tags)
+    if scheme:
+        layout.notes.add(scheme)
+    return {"tokens": [_text(t) for t in tokens], "tags": tags}
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _qa(layout: Layout, record: Mapping[str, Any], row: int, label_names: Sequence[str] | None,
         problems: list[Problem]) -> dict[str, Any]:
     roles = layout.roles
+    context = context_text(record.get(roles["context"]))
+    if layout.qa_style == "nq":
+        try:
+            context, texts, starts = nq_answers(context, record.get(roles["answers"]))
+        except ShapeError as exc:
+            problems.append(Problem(row, roles["answers"], f"The answers are not Natural Questions annotations: {exc}.",
+                                    "Give annotations as [{short_answers: [{start_token, end_token}]}]."))
+            texts, starts = [], []
+        answers: dict[str, list[Any]] = {"text": texts, "answer_start": list(starts)}
+    else:
+        answers = _answers(record, roles, row, context, problems)
     return {"id": _text(record.get(roles.get("id", ""), row)) or str(row),
-            "question": _text(record.get(roles["question"])), "context": _text(record.get(roles["context"])),
-            "answers": _answers(record, roles, row, problems)}
+            "question": _text(record.get(roles["question"])), "context": context, "answers": answers}
 
 
 def _summarization(layout: Layout, record: Mapping[str, Any], row: int, label_names: Sequence[str] | None,
@@ -124,17 +187,18 @@ def _summarization(layout: Layout, record: Mapping[str, Any], row: int, label_na
     return {"document": _text(record.get(roles["document"])), "summary": _text(record.get(roles["summary"]))}
 
 
-def _answers(record: Mapping[str, Any], roles: Mapping[str, str], row: int,
+def _answers(record: Mapping[str, Any], roles: Mapping[str, str], row: int, context: str,
              problems: list[Problem]) -> dict[str, list[Any]]:
-    """SQuAD answers from the shapes found in the wild: HF dict of lists, list of dicts, or a plain string."""
+    """SQuAD answers from the shapes found in the wild (see ``finetune.data.shapes.answer_texts``)."""
     raw = record.get(roles["answers"]) if "answers" in roles else None
+    if isinstance(raw, str) and raw.strip()[:1] in ("{", "["):  # a CSV export of a dict or list column
+        raw = _parsed(raw)
+    if isinstance(raw, str) and roles["answers"].lower() == "answer_token_ranges":
+        return _token_ranges(raw, context)
     texts: list[Any]
     starts: list[Any]
-    if isinstance(raw, Mapping):
-        texts, starts = _as_list(raw.get("text")), _as_list(raw.get("answer_start"))
-    elif isinstance(raw, list):
-        texts = [a.get("text") if isinstance(a, Mapping) else a for a in raw]
-        starts = [a.get("answer_start") if isinstance(a, Mapping) else None for a in raw]
+    if isinstance(raw, Mapping | list):
+        texts, starts = answer_texts(raw, context)
     elif raw is None or (isinstance(raw, str) and not raw.strip()):
         texts, starts = [], []
     else:
@@ -152,11 +216,27 @@ def _answers(record: Mapping[str, Any], roles: Mapping[str, str], row: int,
     return {"text": [_text(t) for t in texts], "answer_start": clean_starts}
 
 
-def _as_list(value: Any) -> list[Any]:
-    """``{"text": "Paris", "answer_start": 5}`` is one answer; lists are many."""
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
+def _parsed(text: str) -> Any:
+    """A dict or list written as JSON or Python text, else the text as it is."""
+    import ast
+
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            return parse(text)
+        except (ValueError, SyntaxError, RecursionError, MemoryError):
+            continue
+    return text
+
+
+def _token_ranges(ranges: str, context: str) -> dict[str, list[Any]]:
+    """NewsQA's ``answer_token_ranges`` ("7:9,12:13": token spans of the whitespace-split story) as answers."""
+    tokens = context.split()
+    texts: list[Any] = []
+    for part in ranges.split(","):
+        first, _, last = part.partition(":")
+        if first.strip().isdigit() and last.strip().isdigit():
+            texts.append(" ".join(tokens[int(first):int(last)]))
+    return {"text": texts, "answer_start": [None] * len(texts)}
 
 
 def _translation(layout: Layout, record: Mapping[str, Any], row: int, label_names: Sequence[str] | None,
@@ -177,13 +257,6 @@ def _translation(layout: Layout, record: Mapping[str, Any], row: int, label_name
     return {"source": _text(record.get(roles["source"])), "target": _text(record.get(roles["target"]))}
 
 
-def _content(value: Any) -> str:
-    """Message content: a string, or OpenAI's list of parts (``[{"type": "text", "text": ...}]``) joined."""
-    if isinstance(value, list):
-        return "".join(_text(p.get("text")) if isinstance(p, Mapping) else _text(p) for p in value)
-    return _text(value)
-
-
 def _chat(layout: Layout, record: Mapping[str, Any], row: int, label_names: Sequence[str] | None,
           problems: list[Problem]) -> dict[str, Any] | None:
     messages = _messages(layout, record, row, problems)
@@ -196,20 +269,18 @@ def _messages(layout: Layout, record: Mapping[str, Any], row: int,
     try:
         if "messages" in roles:
             value = record.get(roles["messages"])
+            if layout.chat_style == "transcript" or (isinstance(value, str) and not value.lstrip().startswith("[")):
+                return transcript_turns(_text(value))
             if isinstance(value, str):
                 value = json.loads(value)
-            if not isinstance(value, list) or not all(isinstance(m, Mapping) for m in value):
-                raise DataError("The conversation is not a list of messages.")
-            if value and {"from", "value"} <= set(value[0]):
-                return chat_from_sharegpt([{**turn, "value": _content(turn.get("value"))} for turn in value])
-            return [{"role": _text(m.get("role")).strip().lower(), "content": _content(m.get("content"))}
-                    for m in value]
+            return turns(value)
         system = _text(record.get(roles["system"])) if "system" in roles else None
         return chat_from_alpaca(_text(record.get(roles["instruction"])),
                                 _text(record.get(roles["input"])) if "input" in roles else "",
-                                _text(record.get(roles["output"])), system=system or None)
-    except (DataError, ValueError) as exc:
-        problems.append(Problem(row, roles.get("messages") or roles.get("instruction"), str(exc).rstrip("."),
+                                content_text(record.get(roles["output"])), system=system or None)
+    except (DataError, ShapeError, ValueError) as exc:
+        problems.append(Problem(row, roles.get("messages") or roles.get("instruction"),
+                                str(exc).rstrip(".")[:1].upper() + str(exc).rstrip(".")[1:] + ".",
                                 "Write each message as {\"role\": \"user\"|\"assistant\"|\"system\", \"content\": "
                                 "\"...\"}."))
         return None
@@ -238,29 +309,6 @@ def chat_from_alpaca(instruction: str, input: str, output: str, system: str | No
     user = f"{instruction.strip()}\n\n{input.strip()}" if input and input.strip() else instruction.strip()
     messages = [{"role": "system", "content": system}] if system else []
     return [*messages, {"role": "user", "content": user}, {"role": "assistant", "content": output}]
-
-
-def chat_from_sharegpt(conversations: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """Convert ShareGPT turns (``{"from", "value"}``) to OpenAI messages.
-
-    Args:
-        conversations: Turns whose ``from`` is human / user, gpt / assistant / chatgpt, or system.
-
-    Returns:
-        ``{"role", "content"}`` messages in the same order.
-
-    Raises:
-        DataError: Naming a ``from`` value that is none of those.
-    """
-    messages = []
-    for number, turn in enumerate(conversations, start=1):
-        speaker = str(turn.get("from", "")).strip()
-        role = SHAREGPT_ROLES.get(speaker.lower())
-        if role is None:
-            raise DataError(f"Turn {number} of a ShareGPT conversation comes from '{speaker}', which is not a known "
-                            "role. Use human / user, gpt / assistant, or system.")
-        messages.append({"role": role, "content": str(turn.get("value", ""))})
-    return messages
 
 
 # ----------------------------------------------------------------------------------------------- NER tags

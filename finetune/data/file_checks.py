@@ -42,6 +42,17 @@ def input_text(task: str, rec: Mapping[str, Any]) -> str:
     return "\n".join(f"{m['role']}: {m['content']}" for m in rec["messages"])
 
 
+def _target_and_input(task: str, rec: Mapping[str, Any]) -> tuple[str, str] | None:
+    """A generative record's target and the input it answers (None for other tasks or a lone message)."""
+    if task == "summarization":
+        return rec["summary"], rec["document"]
+    if task == "translation":
+        return rec["target"], rec["source"]
+    if task == "chat" and len(rec["messages"]) >= 2:
+        return rec["messages"][-1]["content"], rec["messages"][-2]["content"]
+    return None
+
+
 def _length_text(task: str, rec: Mapping[str, Any]) -> str:
     if task == "chat":
         return "\n".join(m["content"] for m in rec["messages"])
@@ -79,6 +90,8 @@ class FileStats:
         self.pending: list[str] = []
         self.counts = array("i")
         self.approximate = False
+        self.copies: list[int] = []
+        """Rows whose generative target repeats its input."""
 
     def add(self, rec: dict[str, Any], row: int) -> None:
         """Take in one canonical record (row number ``row``) that passed conversion."""
@@ -99,6 +112,9 @@ class FileStats:
         self.split_codes.append(self.codes.setdefault(split, len(self.codes)))
         if self.task == "text-classification":
             self.label_codes.append(self.codes.setdefault(rec["label"], len(self.codes)))
+        pair = _target_and_input(self.task, rec)
+        if pair is not None and pair[0].strip() and _key(pair[0]) == _key(pair[1]):
+            self.copies.append(row)
         self.pending.append(_length_text(self.task, rec))
         if len(self.pending) >= 1000:
             self._count()
@@ -150,6 +166,7 @@ class FileStats:
         self._label_problems(report)
         self._bio_problems(report)
         self._duplicates(report)
+        self._copies(report)
         if report.rows < MIN_ROWS:
             report.problems.append(Problem(None, None, f"Only {report.rows} rows: too few to train and evaluate on.",
                                            f"Add examples: at least {MIN_ROWS}, better a few hundred."))
@@ -230,6 +247,17 @@ class FileStats:
                                            f"{len(self.leaked_rows)} held-out rows also appear in train (rows "
                                            f"{listed}); they are left out of the held-out set so scores stay "
                                            "honest.", "Remove them from the test rows, or from train."))
+
+    def _copies(self, report: DatasetReport) -> None:
+        if len(self.copies) * 2 <= len(self.row_numbers):
+            return
+        what = {"summarization": ("summary", "document"), "translation": ("target text", "source text"),
+                "chat": ("assistant's reply", "user's message")}[self.task]
+        listed = ", ".join(map(str, self.copies[:10])) + (" ..." if len(self.copies) > 10 else "")
+        report.warnings.append(Problem(self.copies[0], None, f"In most rows ({len(self.copies)} of "
+                                       f"{len(self.row_numbers)}: rows {listed}) the {what[0]} is the same text as the "
+                                       f"{what[1]}: a model trained on them learns to copy its input.",
+                                       "Check the column mapping (--column), or fill in the real targets."))
 
     def _find_repeats(self) -> None:
         """Rows whose input repeats an earlier row's, conflicting labels among them, and held-out copies of train rows."""

@@ -14,6 +14,7 @@ and CoNLL (the line a sentence starts on), records for a JSON list or a Parquet 
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -28,6 +29,7 @@ from finetune.data.file_checks import FileStats, to_iob2
 from finetune.data.layouts import detect_layout
 from finetune.data.readers import open_data
 from finetune.data.readers.base import RawData
+from finetune.data.regroup import regroup
 from finetune.data.report import MAX_PER_KIND, DatasetReport, Problem
 from finetune.data.row_checks import ROW_CHECKS
 
@@ -154,13 +156,10 @@ def inspect_and_load(path: str | Path, *, task: str | None = None, columns: Mapp
 
 def _intake(path: str | Path, *, task: str | None, columns: Mapping[str, str] | None, max_length: int | None,
             tokenizer: Any, keep: bool, fmt: str | None = None) -> tuple[DatasetReport, LoadedData | None]:
-    raw, stream = open_data(path, fmt)
-    report = DatasetReport(path=str(path), format=raw.format)
-    sample: list[tuple[int, dict[str, Any]]] = []
-    for item in stream:
-        sample.append(item)
-        if len(sample) >= SAMPLE_ROWS:
-            break
+    raw, rows_in = open_data(path, fmt)
+    report = DatasetReport(path=str(path), format=raw.format, compression=raw.compression)
+    _, stream = regroup(list(itertools.islice(rows_in, SAMPLE_ROWS)), rows_in)
+    sample = list(itertools.islice(stream, SAMPLE_ROWS))
     report.columns = list(dict.fromkeys(k for _, r in sample for k in r))
     if not sample:
         _finish_raw(report, raw)
@@ -179,30 +178,38 @@ def _intake(path: str | Path, *, task: str | None, columns: Mapping[str, str] | 
         report.roles = {**report.roles, "split": layout.split_column}
     label_names = raw.label_names
     collector = _Collector()
+    unlabelled: list[tuple[int, Problem]] = []
+    no_gold: list[int] = []
     records: list[dict[str, Any]] = []
     rows: list[int] = []
     check = ROW_CHECKS[layout.task]
     report.max_length = max_length or TASK_MAX_LENGTH[layout.task]  # the run config's default for the task
     stats = FileStats(layout.task, tokenizer)
 
-    def all_items() -> Iterable[tuple[int, dict[str, Any]]]:
-        yield from sample
-        yield from stream
-
-    for row, record in all_items():
+    for row, record in itertools.chain(sample, stream):
         report.rows += 1
         canon, problems = canonical_record(layout, record, row, label_names=label_names)
         collector.extend(problems, "convert")
         if canon is None:
             continue
+        if canon.pop("no_label", False):  # '-', null, -1: rows the dataset itself leaves unlabelled
+            no_gold.append(row)
+            continue
         for kind, problem in check(canon, row, layout.roles):
-            collector.add(kind, problem)
+            if kind == "empty-label":  # many of them: an unlabelled (test) file, judged at the end
+                unlabelled.append((row, problem))
+            else:
+                collector.add(kind, problem)
+        if layout.task == "text-classification" and not canon["label"]:
+            continue  # counted above; never trained or scored on
         stats.add(canon, row)
         if keep:
             records.append(canon)
             rows.append(row)
     _finish_raw(report, raw)
+    _unlabelled(report, unlabelled, no_gold, collector)
     report.problems += collector.result()
+    report.warnings += [_SCHEME_NOTES[note] for note in sorted(layout.notes) if note in _SCHEME_NOTES]
     stats.finish(report)
     if not keep or not report.ok:
         return report, None
@@ -217,6 +224,41 @@ def _intake(path: str | Path, *, task: str | None, columns: Mapping[str, str] | 
         names = ner_tag_names(records)
     return report, LoadedData(task=layout.task, records=records, rows=rows, report=report, label_names=names,
                               source_lang=layout.source_lang, target_lang=layout.target_lang)
+
+
+_SCHEME_NOTES = {
+    "io": Problem(None, None, "The tags have no B-/I- prefixes (the IO scheme, as in Few-NERD); each run of one type "
+                  "was read as one entity (B- then I-).", "Nothing to do, unless two entities of one type touch: "
+                  "then give the second a B- tag."),
+    "bioes": Problem(None, None, "The tags use the BIOES / BILOU scheme (S-, E-, U-, L-) or B_ prefixes; they were "
+                     "read as BIO.", "Nothing to do."),
+}
+
+
+def _unlabelled(report: DatasetReport, unlabelled: list[tuple[int, Problem]], no_gold: list[int],
+                collector: _Collector) -> None:
+    """Rows without a label. Empty cells are problems when few (a slip); rows the dataset marks unlabelled ('-',
+    null, -1) are left out with a warning; when most rows have no label (a test file) one warning says so."""
+    missing = sorted([r for r, _ in unlabelled] + no_gold)
+    if not missing:
+        return
+    field_name = report.roles.get("label")
+    if len(missing) * 2 <= report.rows:
+        for _, problem in unlabelled:
+            collector.add("empty-label", problem)
+        if no_gold:
+            listed = ", ".join(map(str, no_gold[:10])) + (" ..." if len(no_gold) > 10 else "")
+            report.warnings.append(Problem(no_gold[0], field_name, f"{len(no_gold)} rows have no gold label ('-', "
+                                           f"null or -1: rows {listed}); they are left out.", "Nothing to do."))
+        return
+    listed = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
+    report.warnings.append(Problem(missing[0], field_name, f"Most rows have no label: {len(missing)} of {report.rows} "
+                                   f"(rows {listed}). This looks like an unlabelled or test file; only the labelled "
+                                   "rows train and score.",
+                                   "Label them, or use the file's labelled split (train / dev) for training."))
+    if len(missing) == report.rows:
+        report.problems.append(Problem(None, field_name, "No row has a label, so there is nothing to learn from.",
+                                       "Use a file whose label column is filled in."))
 
 
 def _finish_raw(report: DatasetReport, raw: RawData) -> None:

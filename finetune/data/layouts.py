@@ -1,9 +1,13 @@
 """Which task a dataset is for and which column plays which role.
 
-Detection looks at column names and at the shape of the first records' values (a list of
-``{"role", "content"}`` dicts is a conversation, two equally long lists are tokens and tags, a nested
-``{"en": ..., "de": ...}`` is a translation pair), one detector per task in ``DETECTORS``, tried most specific
-first. The user can override the task and any role (``--task``, ``--column role=name``); a named column that
+Detection looks at column names (``finetune.data.columns``: the names public datasets use) and at the shape of the
+first records' values (a list of ``{"role", "content"}`` dicts is a conversation, two lists are tokens and tags,
+``[[start, end, type]]`` spans over a text are entities, a nested ``{"en": ..., "de": ...}`` is a translation
+pair, a "Human: ... Assistant: ..." text is a transcript), one detector per task in ``DETECTORS``, tried most
+specific first. Where the names make the task clear but a value has the wrong shape (NER tags as one string, a chat
+turn without content), the layout is still detected and each row's problem names the field and the expected
+shape. Multi-label data (a list of several labels per text, or one 0/1 column per label) is refused with the rows
+and what to do: tunewise trains single-label classifiers. The user can override the task and any role (``--task``, ``--column role=name``); a named column that
 does not exist is reported with the closest existing name. ``finetune.data.canonical`` then builds each row's
 canonical record from the layout.
 """
@@ -15,33 +19,38 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from finetune.data.columns import (
+    ALPACA_INPUT,
+    ANSWER_START,
+    ANSWERS,
+    CONTEXT,
+    DOCUMENT,
+    INSTRUCTION,
+    LABEL,
+    LABEL_TEXT,
+    MESSAGES,
+    OUTPUT,
+    QA_ID,
+    QUESTION,
+    SOURCE,
+    SOURCE_LANG,
+    SPANS,
+    SPLIT,
+    SUMMARY,
+    SYSTEM,
+    TAGS,
+    TARGET,
+    TARGET_LANG,
+    TEXT,
+    TEXT_PAIR,
+    TOKENS,
+    language_of,
+    no_header_hint,
+    rename_hint,
+)
 from finetune.data.report import Problem
+from finetune.data.shapes import conversation_style, is_span_list, is_transcript, listish
 
-TEXT = ("text", "sentence", "sentence1", "premise", "question1", "text_a", "message", "content", "body", "query",
-        "utterance", "review", "input", "ticket", "comment", "tweet", "document")
-TEXT_PAIR = ("text_pair", "sentence2", "hypothesis", "question2", "text_b")
-LABEL = ("label", "labels", "intent", "category", "class", "target", "topic", "tag", "sentiment", "gold_label", "y")
-TOKENS = ("tokens", "words", "token", "word", "sentence_tokens")
-TAGS = ("ner_tags", "ner", "tags", "labels", "label", "ner_labels", "tag", "entities_bio")
-QUESTION = ("question", "query", "q")
-CONTEXT = ("context", "passage", "paragraph", "document", "text", "article")
-ANSWERS = ("answers", "answer", "answer_text", "answer_texts", "gold_answer")
-ANSWER_START = ("answer_start", "answer_starts", "start", "answer_char_start")
-QA_ID = ("id", "qid", "question_id", "uid")
-DOCUMENT = ("document", "article", "text", "dialogue", "content", "body", "source", "input", "story", "report")
-SUMMARY = ("summary", "highlights", "abstract", "headline", "summary_text", "tldr", "target", "output")
-SOURCE = ("source", "src", "source_text", "source_sentence")
-TARGET = ("target", "tgt", "target_text", "target_sentence", "reference")
-MESSAGES = ("messages", "conversations", "conversation", "dialog", "dialogue_turns", "turns", "chat")
-INSTRUCTION = ("instruction", "prompt", "instructions")
-ALPACA_INPUT = ("input", "context")
-OUTPUT = ("output", "response", "completion", "answer", "chosen")
-SYSTEM = ("system", "system_prompt")
-SPLIT = ("split", "set", "subset", "fold", "partition")
-LANGUAGE_CODES = {"en", "de", "fr", "es", "it", "pt", "nl", "ro", "ru", "zh", "ja", "ko", "ar", "cs", "pl", "tr",
-                  "fi", "sv", "da", "no", "nb", "el", "hu", "uk", "hi", "bn", "vi", "th", "id", "he", "et", "lv",
-                  "lt", "bg", "hr", "sk", "sl", "sr", "ca", "eu", "gl", "is", "ga", "cy", "mt", "sw", "yo", "zu",
-                  "af", "fa", "ur", "ta", "te", "ms", "tl", "kk", "uz", "ne", "si", "km", "my", "am", "ha", "ig"}
 ROLES: dict[str, tuple[str, ...]] = {
     "text-classification": ("text", "text_pair", "label"),
     "token-classification": ("tokens", "tags"),
@@ -67,16 +76,24 @@ WANTED: dict[str, str] = {
 
 @dataclass
 class Layout:
-    """The detected (or chosen) task and the column of each role."""
+    """The detected (or chosen) task, the column of each role, and how the values are shaped."""
 
     task: str | None
     roles: dict[str, str] = field(default_factory=dict)
     split_column: str | None = None
     chat_style: str | None = None
-    """``openai`` (role/content), ``sharegpt`` (from/value), ``alpaca`` or ``prompt-completion``."""
+    """``openai`` (role/content), ``sharegpt`` (from/value), ``strings`` (alternating turns), ``pairs``
+    (input/output), ``tree`` (an OpenAssistant message tree), ``transcript`` (Human: / Assistant: text),
+    ``alpaca`` or ``prompt-completion``."""
+    tag_style: str | None = None
+    """``spans`` when NER entities are character spans over a text (doccano, Label Studio)."""
+    qa_style: str | None = None
+    """``nq`` for Natural Questions' token-span annotations over an HTML document."""
     source_lang: str | None = None
     target_lang: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    notes: set[str] = field(default_factory=set)
+    """What converting the rows found (``io`` / ``bioes`` tag schemes read as BIO), for a warning."""
 
 
 def _pick(columns: Sequence[str], names: Sequence[str], taken: Sequence[str] = ()) -> str | None:
@@ -84,23 +101,14 @@ def _pick(columns: Sequence[str], names: Sequence[str], taken: Sequence[str] = (
     return next((lowered[n] for n in names if n in lowered), None)
 
 
-def _is_messages(value: Any) -> str | None:
-    if isinstance(value, list) and value and all(isinstance(m, Mapping) for m in value):
-        keys = set(value[0])
-        if {"role", "content"} <= keys:
-            return "openai"
-        if {"from", "value"} <= keys:
-            return "sharegpt"
-    return None
-
-
 def _is_str_list(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+    items = listish(value)
+    return bool(items) and all(isinstance(v, str) for v in items or [])
 
 
 def _is_tag_list(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, str | int) and not isinstance(v, bool)
-                                                           for v in value)
+    items = listish(value)
+    return bool(items) and all(isinstance(v, str | int) and not isinstance(v, bool) for v in items or [])
 
 
 def detect_layout(sample: Sequence[Mapping[str, Any]], *, task: str | None = None,
@@ -142,38 +150,16 @@ def detect_layout(sample: Sequence[Mapping[str, Any]], *, task: str | None = Non
     for candidate in candidates:
         layout = _try_layout(candidate, names, sample, overrides, forced=task is not None)
         if layout is not None:
-            layout.split_column = split
+            layout.split_column = split if split not in layout.roles.values() else None
             return layout
     if task:
         return Layout(task=task, split_column=split, problems=[_missing_roles(task, names)])
-    hint, column = _rename_hint(names)
+    rename, misnamed = rename_hint(names)
+    hint = no_header_hint(names) or rename
     return Layout(task=None, split_column=split, problems=[Problem(
-        None, column, f"Cannot tell what task this data is for from its columns ({', '.join(names) or 'none'}).",
+        None, misnamed, f"Cannot tell what task this data is for from its columns ({', '.join(names) or 'none'}).",
         hint + "Name the columns like text/label (classification), tokens/ner_tags (NER), question/context/answers "
         "(QA), document/summary, translation or source/target, or messages (chat) — or pass --task and --column.")])
-
-
-ALIASES: dict[str, str] = {}
-"""Conventional column name -> its role, for "did you mean" hints on misspelt columns."""
-for _role, _names in (("text", TEXT), ("text_pair", TEXT_PAIR), ("label", LABEL), ("tokens", TOKENS),
-                      ("tags", TAGS), ("question", QUESTION), ("context", CONTEXT), ("answers", ANSWERS),
-                      ("answer_start", ANSWER_START), ("document", DOCUMENT), ("summary", SUMMARY),
-                      ("source", SOURCE), ("target", TARGET), ("messages", MESSAGES), ("instruction", INSTRUCTION),
-                      ("output", OUTPUT), ("translation", ("translation",))):
-    for _name in _names:
-        ALIASES.setdefault(_name, _role)
-
-
-def _rename_hint(names: Sequence[str]) -> tuple[str, str | None]:
-    """A fix for the first column whose name is a near miss of a conventional one ('lable' -> 'label')."""
-    for name in names:
-        if len(name) < 3 or name.lower() in ALIASES:
-            continue
-        close = difflib.get_close_matches(name.lower(), list(ALIASES), n=1, cutoff=0.8)
-        if close:
-            return (f"Did you mean '{close[0]}' for the column '{name}'? Rename it, or map it with --column "
-                    f"{ALIASES[close[0]]}={name}. "), name
-    return "", None
 
 
 def _label_like(sample: Sequence[Mapping[str, Any]], column: str) -> bool:
@@ -196,9 +182,9 @@ class _Found:
     forced: bool
     """The user named the task: accept a layout that detection alone would not trust."""
 
-    def col(self, role: str, choices: Sequence[str], taken: Sequence[str] = ()) -> str | None:
+    def col(self, role: str, choices: Sequence[str], taken: Sequence[str | None] = ()) -> str | None:
         """The column of a role: the user's override, else the first conventional name present."""
-        return self.overrides.get(role) or _pick(self.names, choices, taken)
+        return self.overrides.get(role) or _pick(self.names, choices, [t for t in taken if t])
 
 
 def _try_layout(task: str, names: list[str], sample: Sequence[Mapping[str, Any]], overrides: Mapping[str, str],
@@ -209,11 +195,21 @@ def _try_layout(task: str, names: list[str], sample: Sequence[Mapping[str, Any]]
 
 # ---------------------------------------------------------------------------------------------- per task
 def _chat(f: _Found) -> Layout | None:
-    messages = f.overrides.get("messages") or next((n for n in f.names if _is_messages(f.first.get(n))), None) \
-        or (_pick(f.names, MESSAGES) if f.forced else None)
+    named = f.overrides.get("messages") or _pick(f.names, MESSAGES)
+    shaped = next((n for n in f.names if conversation_style(f.first.get(n)) in ("openai", "sharegpt", "pairs",
+                                                                                 "tree")), None)
+    messages = f.overrides.get("messages") or shaped or \
+        (named if named and (f.forced or conversation_style(f.first.get(named)) or
+                             isinstance(f.first.get(named), list)) else None)
     if messages:
-        return Layout("chat", {"messages": messages}, chat_style=_is_messages(f.first.get(messages)) or "openai")
-    instruction, output = f.col("instruction", INSTRUCTION), f.col("output", OUTPUT)
+        style = conversation_style(f.first.get(messages))
+        if style is None and is_transcript(f.first.get(messages)):
+            style = "transcript"
+        return Layout("chat", {"messages": messages}, chat_style=style or "openai")
+    context = _pick(f.names, CONTEXT)
+    instruction = f.col("instruction", INSTRUCTION if context is None else ("instruction", "prompt", "instructions",
+                                                                            "inputs"))
+    output = f.col("output", OUTPUT, (instruction,))
     if instruction and output and instruction != output:
         roles = {"instruction": instruction, "output": output}
         if (inp := f.col("input", ALPACA_INPUT, (instruction, output))) is not None:
@@ -222,6 +218,9 @@ def _chat(f: _Found) -> Layout | None:
             roles["system"] = system
         style = "alpaca" if instruction.lower().startswith("instruction") else "prompt-completion"
         return Layout("chat", roles, chat_style=style)
+    transcript = next((n for n in f.names if is_transcript(f.first.get(n))), None)
+    if transcript:
+        return Layout("chat", {"messages": transcript}, chat_style="transcript")
     return None
 
 
@@ -232,7 +231,8 @@ def _qa(f: _Found) -> Layout | None:
         roles = {"question": question, "context": context}
         roles.update({k: v for k, v in (("answers", answers), ("answer_start", f.col("answer_start", ANSWER_START)),
                                         ("id", f.col("id", QA_ID))) if v})
-        return Layout("question-answering", roles)
+        style = "nq" if answers and answers.lower() == "annotations" else None
+        return Layout("question-answering", roles, qa_style=style)
     return None
 
 
@@ -243,6 +243,16 @@ def _ner(f: _Found) -> Layout | None:
                                             if n != tokens and _is_tag_list(f.first.get(n))), None)
     if tokens and tags:
         return Layout("token-classification", {"tokens": tokens, "tags": tags})
+    # Named like tokens and NER tags but shaped otherwise (one string of tags, say): NER, with the shape reported
+    # row by row, rather than "cannot tell what task this is".
+    named_tokens, named_tags = _pick(f.names, TOKENS), _pick(f.names, ("ner_tags", "ner", "tags", "ner_labels"))
+    if (tokens or named_tokens) and named_tags and (tokens or _is_str_list(f.first.get(named_tags))
+                                                    or isinstance(f.first.get(named_tokens or ""), str)):
+        return Layout("token-classification", {"tokens": tokens or str(named_tokens), "tags": named_tags})
+    spans = next((n for n in _ordered(f.names, SPANS) if is_span_list(f.first.get(n))), None)
+    text = f.col("tokens", TEXT, (spans,)) if spans else None
+    if spans and text and isinstance(f.first.get(text), str):
+        return Layout("token-classification", {"tokens": text, "tags": spans}, tag_style="spans")
     return None
 
 
@@ -255,19 +265,27 @@ def _translation(f: _Found) -> Layout | None:
         langs = [str(k) for k in first.get(nested, {})] if isinstance(first.get(nested), Mapping) else []
         return Layout("translation", {"translation": nested}, source_lang=langs[0] if langs else None,
                       target_lang=langs[1] if len(langs) > 1 else None)
-    codes = [n for n in f.names if n.lower() in LANGUAGE_CODES]
     source, target = f.col("source", SOURCE), f.col("target", TARGET)
-    if source and target and source != target:
-        return Layout("translation", {"source": source, "target": target})
-    if len(codes) == 2:
-        return Layout("translation", {"source": codes[0], "target": codes[1]}, source_lang=codes[0].lower(),
-                      target_lang=codes[1].lower())
+    if source and target and source != target and isinstance(first.get(source), str):
+        named = [_first_value(f, _pick(f.names, choices)) for choices in (SOURCE_LANG, TARGET_LANG)]
+        return Layout("translation", {"source": source, "target": target}, source_lang=named[0],
+                      target_lang=named[1])
+    codes = [(n, code) for n in f.names if n.lower() != "id" and (code := language_of(n))
+             and isinstance(first.get(n), str)]
+    if len(codes) == 2 and codes[0][1] != codes[1][1]:
+        return Layout("translation", {"source": codes[0][0], "target": codes[1][0]}, source_lang=codes[0][1],
+                      target_lang=codes[1][1])
     return None
+
+
+def _first_value(f: _Found, column: str | None) -> str | None:
+    value = f.first.get(column) if column else None
+    return language_of(value) or value.lower() if isinstance(value, str) and value.strip() else None
 
 
 def _summarization(f: _Found) -> Layout | None:
     summary = f.col("summary", SUMMARY)
-    document = f.col("document", DOCUMENT, (summary,) if summary else ())
+    document = f.col("document", DOCUMENT, (summary,))
     if document and summary and document != summary and (f.forced or not _label_like(f.sample, summary)):
         return Layout("summarization", {"document": document, "summary": summary})
     return None
@@ -275,19 +293,64 @@ def _summarization(f: _Found) -> Layout | None:
 
 def _classification(f: _Found) -> Layout | None:
     first = f.first
-    label = f.col("label", LABEL)
-    if label and not f.forced and isinstance(first.get(label), list | Mapping):
+    label = f.col("label", LABEL) or _label_named(f)
+    if label and not f.forced and (isinstance(first.get(label), Mapping) or
+                                   (listish(first.get(label)) is not None and not _scalar_list(first.get(label)))):
         return None
-    text = f.col("text", TEXT, (label,) if label else ())
+    names = _pick(f.names, LABEL_TEXT)
+    if label and names and not f.overrides.get("label") and isinstance(first.get(names), str) \
+            and not isinstance(first.get(label), str):
+        label = names  # SetFit's label_text beside the integer label: the name is what people read
+    text = f.col("text", TEXT, (label, names))
     if text is None and label is not None:
-        others = [n for n in f.names if n != label and isinstance(first.get(n), str)]
+        others = [n for n in f.names if n not in (label, names) and isinstance(first.get(n), str)]
         text = max(others, key=lambda n: len(str(first.get(n, ""))), default=None)
     if text and label and text != label:
         roles = {"text": text, "label": label}
-        if (pair := f.col("text_pair", TEXT_PAIR, (text, label))) is not None:
+        if (pair := f.col("text_pair", TEXT_PAIR, (text, label, names))) is not None:
             roles["text_pair"] = pair
         return Layout("text-classification", roles)
+    if text and not label:
+        return _multi_hot(f, text) or _unlabelled(f, text)
     return None
+
+
+def _unlabelled(f: _Found, text: str) -> Layout | None:
+    """Texts under a conventional name and no label column at all: say so (GLUE's test files withhold labels)."""
+    if f.forced or f.col("text", TEXT) != text or len(f.names) > 4 or rename_hint(f.names)[0]:
+        return None  # a misspelt label column gets its "did you mean" instead
+    return Layout("text-classification", {"text": text}, problems=[Problem(
+        None, None, f"The file has a text column ('{text}') but no label column, so there is nothing to learn from "
+        "(test splits such as GLUE's withhold their labels).", "Use the labelled train or dev file, or name the label "
+        "column with --column label=NAME.")])
+
+
+def _scalar_list(value: Any) -> bool:
+    items = listish(value)
+    return items is not None and all(isinstance(v, str | int) and not isinstance(v, bool) for v in items)
+
+
+def _label_named(f: _Found) -> str | None:
+    """A column whose name says it is a label (``fine_label``, ``label-fine``) when no conventional name is there."""
+    return next((n for n in f.names if ("label" in n.lower() or n.lower().endswith("_class"))
+                 and n.lower() not in LABEL_TEXT and _label_like(f.sample, n)), None)
+
+
+def _multi_hot(f: _Found, text: str) -> Layout | None:
+    """A text and one 0/1 column per label (Jigsaw toxic comments, GoEmotions' raw CSV): multi-label, refused."""
+    flags = [n for n in f.names if n != text and all(str(r.get(n, "")).strip() in ("0", "1", "0.0", "1.0")
+                                                      for r in f.sample)]
+    if len(flags) < 2:
+        return None
+    rows = [i + 1 for i, r in enumerate(f.sample) if sum(str(r.get(n, "")).strip() in ("1", "1.0") for n in flags) > 1]
+    where = f"rows {', '.join(map(str, rows[:10]))} (of the first {len(f.sample)}) set more than one" if rows \
+        else "each row may set several"
+    return Layout("text-classification", {"text": text}, problems=[Problem(
+        rows[0] if rows else None, flags[0], f"This is multi-label data: one 0/1 column per label "
+        f"({', '.join(flags[:8])}{', ...' if len(flags) > 8 else ''}) and {where}. tunewise trains single-label "
+        "classifiers (one label per text), and a single-label model cannot learn texts that carry several labels.",
+        f"Train one yes/no classifier per label: --column label={flags[0]} (then the next), or make one 'label' "
+        "column holding each text's main label.")])
 
 
 DETECTORS: dict[str, Callable[[_Found], Layout | None]] = {
@@ -314,7 +377,7 @@ def _ordered(names: list[str], preferred: Sequence[str]) -> list[str]:
 
 
 def _missing_roles(task: str, names: list[str]) -> Problem:
-    hint, column = _rename_hint(names)
+    hint, column = rename_hint(names)
     return Problem(None, column, f"This file does not look like {task} data: it needs {WANTED[task]}, but its "
                    f"columns are {', '.join(names) or 'none'}.", hint + "Rename the columns or map them with "
                    f"--column role=name (roles: {', '.join(ROLES[task])}).")

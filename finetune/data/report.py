@@ -50,6 +50,8 @@ class DatasetReport:
     max_length: int | None = None
     truncated: int = 0
     encoding: str | None = None
+    compression: str | None = None
+    """``gzip``, ``bz2``, ``xz``, ``zstd`` or ``zip`` when the file was read decompressed."""
     languages: list[str] = field(default_factory=list)
     chat_style: str | None = None
     problems: list[Problem] = field(default_factory=list)
@@ -70,12 +72,14 @@ class DatasetReport:
         return {"ok": self.ok, "task": self.task, "format": self.format, "rows": self.rows, "columns": self.columns,
                 "roles": self.roles, "labels": self.labels, "splits": self.splits, "lengths": self.lengths,
                 "max_length": self.max_length, "truncated": self.truncated, "encoding": self.encoding,
+                "compression": self.compression, "chat_style": self.chat_style,
                 "languages": self.languages, "problems": [p.to_dict() for p in self.problems],
                 "warnings": [w.to_dict() for w in self.warnings]}
 
     def to_markdown(self) -> str:
         """Render the report for a chat message or the Data tab."""
-        head = f"**{self.rows} rows** of **{self.task or 'unknown task'}** data ({self.format or '?'} file)"
+        packed = f", {self.compression}-compressed" if self.compression else ""
+        head = f"**{self.rows} rows** of **{self.task or 'unknown task'}** data ({self.format or '?'} file{packed})"
         lines = [head, "columns: " + ", ".join(f"`{c}`" for c in self.columns)]
         if self.roles:
             lines.append("roles: " + ", ".join(f"{r} = `{c}`" for r, c in self.roles.items()))

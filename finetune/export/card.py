@@ -298,10 +298,22 @@ def _results_section(job: JobInfo) -> str:
         lines.append(f"| {key} | {'—' if b is None else f'{b:.4f}'} | {tuned:.4f} | {change} |")
     if base:
         lines += ["", f"The base was scored as {m.get('base_method') or 'the untuned base model'}."]
+        interval = (m.get("intervals") or {}).get(m["metric"])
+        if interval:
+            from finetune.tasks.intervals import from_dict, verdict
+
+            lines += ["", verdict(from_dict(interval)) + " (paired bootstrap over the held-out rows, "
+                      f"{interval['resamples']} resamples)"]
     elif job.cfg.eval.baseline == "none":
         lines += ["", "There is no baseline: base scoring was switched off (`eval.baseline: none`)."]
     else:
         lines += ["", "There is no baseline for this task: an untrained task head would score at chance."]
+    from catalog import load_catalog
+
+    entry = load_catalog().get(job.cfg.model.name)
+    if entry is not None and entry.model_type_class == "causal" and entry.params < 500_000_000:
+        lines += ["", f"**{entry.name} is a small model** ({entry.params / 1e6:.0f}M parameters): fine-tuning teaches "
+                  "it a format or a house style, not knowledge or reasoning; judge its outputs with that in mind."]
     return "\n".join(lines)
 
 

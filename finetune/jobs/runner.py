@@ -1,9 +1,11 @@
 """``JobRunner``: the job queue and what people do with jobs: submit, list, follow, cancel, resume, retry.
 
-A runner lives in the app (or CLI) process. It never trains in its own process: each job is
-``python -m finetune.train config.yaml`` with its output in the job folder's ``train.log``, in a session
-of its own, so it outlives the app; its :class:`~finetune.jobs.supervisor.Supervisor` starts, watches and
-settles those processes. What survives what:
+A runner lives in the app (or CLI) process. It never trains in its own process: an executor
+(:mod:`finetune.jobs.executors`) runs each job. The ``local`` one starts ``python -m finetune.train
+config.yaml`` (or, with several GPUs, ``accelerate launch`` of it with one process per GPU) with its output in
+the job folder's ``train.log``, in a session of its own, so it outlives the app; the ``ray`` one submits the
+same entry point to a Ray cluster (``TUNEWISE_RAY_ADDRESS``) and copies its events and results back. Jobs on a
+cluster queue there: they start at once and do not count against ``TUNEWISE_MAX_JOBS``. What survives what:
 
 - the training process killed (``kill -9``, the OOM killer): the job ends ``interrupted`` (or ``failed``
   with "Out of memory" when the kernel's OOM killer acted) with a readable reason; ``resume`` continues
@@ -20,21 +22,23 @@ atomically, so ``max_running`` holds across them, and each running job records w
 
 from __future__ import annotations
 
-import signal
 import threading
 import time
 from pathlib import Path
 
-from catalog.env import env_float, env_int
-from catalog.errors import JobError, PathError
+from catalog.env import env_float, env_int, env_str
+from catalog.errors import ConfigError, JobError, PathError
 from finetune.config.run import RunConfig
-from finetune.jobs.processes import ME, is_watched, pid_alive, signal_group
+from finetune.jobs.executors.base import Executor, RunnerContext, read_record, write_record
+from finetune.jobs.executors.launch import Launch, plan_launch
+from finetune.jobs.executors.local import LocalExecutor
+from finetune.jobs.executors.ray import RayExecutor
+from finetune.jobs.processes import ME
 from finetune.jobs.status import Progress, summarize
 from finetune.jobs.store import ACTIVE, RESUMABLE, Job, JobStore, new_job_id
-from finetune.jobs.supervisor import Supervisor
 from finetune.train.events import EventReader
 from finetune.train.outcome import describe_failure
-from finetune.workspace import confine, jobs_dir
+from finetune.workspace import job_folder, jobs_dir
 
 #: Reads (``get``/``list``/``progress``) re-check jobs that other processes started at most this often.
 RECONCILE_EVERY_S = 2.0
@@ -51,72 +55,135 @@ class JobRunner:
             for CPU hosts: CUDA reserves far more address space than it uses.
         cancel_grace_s: Seconds a cancelled job gets to checkpoint and stop before it is killed
             (default ``TUNEWISE_CANCEL_GRACE_S`` or 30).
+        executor: Where new jobs run: ``local``, ``ray`` or an executor object (default: ``ray`` when a Ray
+            address is given or ``TUNEWISE_RAY_ADDRESS`` is set, else ``local``). Jobs already in the store
+            keep running where they were started.
+        ray_address: The Ray cluster's dashboard address for ``ray`` (default ``TUNEWISE_RAY_ADDRESS``).
+
+    Raises:
+        ConfigError: For an unknown executor, or ``ray`` without an address.
     """
 
     def __init__(self, store: JobStore | None = None, max_running: int | None = None, *,
-                 max_memory_mb: int | None = None, cancel_grace_s: float | None = None) -> None:
+                 max_memory_mb: int | None = None, cancel_grace_s: float | None = None,
+                 executor: str | Executor | None = None, ray_address: str | None = None) -> None:
         self.store = store or JobStore()
         self.max_running = max_running or env_int("TUNEWISE_MAX_JOBS")
         memory = max_memory_mb or env_int("TUNEWISE_JOB_MEMORY_MB")
         grace = cancel_grace_s if cancel_grace_s is not None else env_float("TUNEWISE_CANCEL_GRACE_S")
+        self.cancel_grace_s = float(grace)
+        """Seconds a cancelled job gets to checkpoint and stop before it is killed."""
         self._lock = threading.RLock()
         self._readers: dict[str, EventReader] = {}
-        self._supervisor = Supervisor(self.store, self._lock, max_memory_mb=int(memory) if memory else None,
-                                      cancel_grace_s=float(grace), on_settled=self.schedule)
+        self._ray: dict[str, RayExecutor] = {}
+        self._local = LocalExecutor(int(memory) if memory else None)
+        self._attach(self._local)
+        self.executor = self._default_executor(executor, ray_address)
+        """Where new jobs run."""
         self._last_reconcile = 0.0
         self.reconcile()
 
     @property
     def max_memory_mb(self) -> int | None:
         """Address-space cap of each training process in MiB, or None for none."""
-        return self._supervisor.max_memory_mb
+        return self._local.max_memory_mb
 
-    @property
-    def cancel_grace_s(self) -> float:
-        """Seconds a cancelled job gets to checkpoint and stop before it is killed."""
-        return self._supervisor.cancel_grace_s
+    def _attach(self, executor: Executor) -> Executor:
+        executor.attach(RunnerContext(self.store, self._lock, self.cancel_grace_s, self.schedule))
+        if isinstance(executor, RayExecutor):
+            self._ray.setdefault(executor.address, executor)
+        return executor
+
+    def _default_executor(self, executor: str | Executor | None, ray_address: str | None) -> Executor:
+        if isinstance(executor, Executor):
+            return self._attach(executor)
+        address = ray_address or env_str("TUNEWISE_RAY_ADDRESS")
+        kind = executor or ("ray" if address else "local")
+        if kind == "local":
+            return self._local
+        if kind != "ray":
+            raise ConfigError(f"Unknown executor {kind!r}: use local (this machine) or ray (a Ray cluster).")
+        if not address:
+            raise ConfigError("The ray executor needs the cluster's address: give --ray-address "
+                              "http://HEAD:8265 or set TUNEWISE_RAY_ADDRESS.")
+        return self._ray_executor(address)
+
+    def _ray_executor(self, address: str) -> Executor:
+        """The Ray executor for ``address`` (one per cluster, made on first use)."""
+        key = RayExecutor.normalize_address(address)
+        return self._ray.get(key) or self._attach(RayExecutor(key))
+
+    def _executor_for(self, job: Job) -> Executor:
+        """The executor that runs ``job`` (from its folder's ``executor.json``; none there: local)."""
+        record = read_record(job.path)
+        if record.kind == "ray" and record.address:
+            return self._ray_executor(record.address)
+        return self._local
 
     # -- lifecycle -----------------------------------------------------------------------------
     def submit(self, cfg: RunConfig, owner: str = "local", folder: Path | None = None, *,
-               retry_of: str | None = None) -> Job:
+               retry_of: str | None = None, launch: Launch | None = None) -> Job:
         """Create a job folder with the resolved config, queue the job and start it if a slot is free.
 
         Args:
             cfg: The run config.
             owner: The session or user the job belongs to.
-            folder: Where the job writes (inside the workspace, new or empty); default ``jobs/<id>``.
+            folder: Where the job writes (new or empty; only the command line names one); default ``jobs/<id>``.
             retry_of: The id of the job this one retries.
+            launch: How its processes start (default: :func:`~finetune.jobs.executors.launch.plan_launch` on
+                this machine; on a Ray cluster the node decides).
 
         Raises:
-            PathError: When ``folder`` is outside the workspace or not empty.
-            JobError: When the job folder cannot be written (a full disk, no permission).
+            PathError: When ``folder`` is not empty.
+            JobError: When the job folder cannot be written (a full disk, no permission), or the executor
+                cannot take jobs now (an unreachable Ray cluster).
         """
+        return self._submit(cfg, owner, folder, retry_of=retry_of, launch=launch, executor=self.executor)
+
+    def _submit(self, cfg: RunConfig, owner: str, folder: Path | None, *, retry_of: str | None,
+                launch: Launch | None, executor: Executor) -> Job:
+        executor.check()
         job_id = new_job_id()
         if folder is None:
             folder = jobs_dir() / job_id
         else:
-            folder = confine(folder, allow_examples=False, must_exist=False)
+            folder = job_folder(folder)
             if folder.exists() and any(folder.iterdir()):
                 raise PathError(f"{folder.name} already holds files; give a new or empty folder for the job.")
         cfg = cfg.model_copy(deep=True)
         cfg.output.dir = str(folder)
+        record = executor.record()
+        if launch is not None or not executor.remote:
+            record.launch = (launch or plan_launch(cfg)).to_dict()
         try:
             folder.mkdir(parents=True, exist_ok=True)
             cfg.save(folder / "config.yaml")
+            write_record(folder, record)
         except OSError as exc:
             raise JobError(f"The job folder {folder} could not be written: {describe_failure(exc)}") from exc
-        job = Job(id=job_id, owner=owner, status="queued", task=cfg.task, model=cfg.model.name,
-                  data=cfg.data.path, folder=str(folder), pid=None, created=time.time(), started=None,
-                  finished=None, reason=None, exit_code=None, resume=0, cancel_requested=0, retry_of=retry_of)
+        now = time.time()
+        job = Job(id=job_id, owner=owner, status="running" if executor.remote else "queued", task=cfg.task,
+                  model=cfg.model.name, data=cfg.data.path, folder=str(folder), pid=None, created=now,
+                  started=now if executor.remote else None, finished=None, reason=None, exit_code=None, resume=0,
+                  cancel_requested=0, retry_of=retry_of, watcher=ME if executor.remote else None)
         self.store.insert(job)
+        if executor.remote:  # the cluster queues it: started at once, outside this workspace's queue (and the
+            executor.start(job)  # lock: an upload to the cluster must not hold up the reads of other threads)
         self.schedule()
         return self.store.get(job_id) or job
 
     def schedule(self) -> None:
-        """Start queued jobs, oldest first, while fewer than ``max_running`` run (counted over all runners)."""
+        """Start queued jobs, oldest first, while fewer than ``max_running`` run (counted over all runners).
+
+        Jobs running on a cluster are not counted: they queue there.
+        """
         with self._lock:
-            while (job := self.store.claim_next(self.max_running, watcher=ME)) is not None:
-                self._supervisor.start(job)
+            while True:
+                remote = sum(self._executor_for(j).remote for j in self.store.list(statuses=("running",)))
+                job = self.store.claim_next(self.max_running + remote, watcher=ME)
+                if job is None:
+                    return
+                self._executor_for(job).start(job)
 
     def reconcile(self) -> None:
         """Settle running jobs that no runner of this process watches, then start queued jobs.
@@ -126,7 +193,12 @@ class JobRunner:
         Runs at start-up and, rate-limited, on reads, so jobs started by other processes are settled too.
         """
         self._last_reconcile = time.monotonic()
-        self._supervisor.reconcile()
+        groups: dict[int, tuple[Executor, list[Job]]] = {}
+        for job in self.store.list(statuses=("running",)):
+            executor = self._executor_for(job)
+            groups.setdefault(id(executor), (executor, []))[1].append(job)
+        for executor, jobs in groups.values():
+            executor.reconcile(jobs)
         self.schedule()
 
     def _maybe_reconcile(self) -> None:
@@ -156,7 +228,9 @@ class JobRunner:
 
         A running job gets SIGTERM: it finishes its step, writes a checkpoint and exits. Whoever watches
         the process sends SIGKILL if it is still alive ``cancel_grace_s`` seconds later; with ``wait=True``
-        this call blocks until the job has ended (and kills it itself when no runner watches it).
+        this call blocks until the job has ended (and kills it itself when no runner watches it). A job on a
+        Ray cluster is stopped through the Ray Jobs API, which sends the same SIGTERM and, after the grace
+        period, SIGKILL.
 
         Raises:
             JobError: When the job is not queued or running, or not ``owner``'s.
@@ -171,22 +245,9 @@ class JobRunner:
             if job.status != "running":
                 raise JobError(f"Job {job.id} is {job.status}; only queued or running jobs can be cancelled.")
             self.store.update(job.id, cancel_requested=time.time())
-            if job.pid:
-                self._supervisor.note_signalled(job.id)
-            signal_group(job.pid, signal.SIGTERM)
-        if not wait:
-            return self.get(job.id)
-        if is_watched(job.id):
+        self._executor_for(job).stop(job, wait=wait)
+        if wait:
             return self.wait(job.id, timeout=self.cancel_grace_s + 60)
-        deadline = time.time() + self.cancel_grace_s
-        while pid_alive(job.pid) and time.time() < deadline:
-            time.sleep(0.2)
-        forced = pid_alive(job.pid)
-        if forced:
-            signal_group(job.pid, signal.SIGKILL)
-            while pid_alive(job.pid) and time.time() < deadline + 10:
-                time.sleep(0.1)
-        self._supervisor.finish(job.id, job.pid, None, forced=forced)
         return self.get(job.id)
 
     def resume(self, job_id: str, owner: str | None = None) -> Job:
@@ -196,10 +257,19 @@ class JobRunner:
             JobError: When the job is queued, running or succeeded, or not ``owner``'s.
         """
         job = self.get(job_id, owner)
-        if not self.store.transition(job.id, {"status": RESUMABLE}, status="queued", resume=1, cancel_requested=0,
-                                     reason=None, finished=None, exit_code=None):
-            raise JobError(f"Job {job.id} is {self.get(job.id).status}; only failed, cancelled or interrupted "
-                           "jobs resume.")
+        executor = self._executor_for(job)
+        if executor.remote:
+            executor.check()
+        with self._lock:
+            # a cluster queues the job itself: it goes straight to running, outside this workspace's queue
+            changes = {"status": "running", "started": time.time(), "watcher": ME, "pid": None} if executor.remote \
+                else {"status": "queued"}
+            if not self.store.transition(job.id, {"status": RESUMABLE}, resume=1, cancel_requested=0, reason=None,
+                                         finished=None, exit_code=None, **changes):
+                raise JobError(f"Job {job.id} is {self.get(job.id).status}; only failed, cancelled or interrupted "
+                               "jobs resume.")
+        if executor.remote:
+            executor.start(self.get(job.id))
         self.schedule()
         return self.get(job.id)
 
@@ -217,7 +287,9 @@ class JobRunner:
         config = job.path / "config.yaml"
         if not config.is_file():
             raise JobError(f"Job {job.id} has no config.yaml left in {job.path}; start a new job instead.")
-        return self.submit(RunConfig.from_yaml(config), owner=job.owner, retry_of=job.id)
+        launch = read_record(job.path).launch  # where the job ran, with the launch it had
+        return self._submit(RunConfig.from_yaml(config), job.owner, None, retry_of=job.id,
+                            launch=Launch.from_dict(launch) if launch else None, executor=self._executor_for(job))
 
     def wait(self, job_id: str, timeout: float = 600.0) -> Job:
         """Block until a job leaves the active states (for the CLI and tests).

@@ -1,11 +1,15 @@
 """``Supervisor``: the training processes of one runner, from start to the recorded outcome.
 
-It starts each claimed job as ``python -m finetune.train config.yaml`` (output in the job folder's
-``train.log``, in a session of its own, so it outlives the app), watches it from a thread, passes a cancel
-on (SIGTERM, then SIGKILL after the grace period), and records how the process ended. After an app
+It starts each claimed job as its launch says (:mod:`finetune.jobs.executors.launch`): one process,
+``python -m finetune.train config.yaml``, or on a machine with several GPUs ``accelerate launch`` with one
+process per GPU running that same entry point (DDP, or FSDP-QLoRA when the model does not fit one GPU). The
+output goes to the job folder's ``train.log``, in a session of its own, so it outlives the app. It watches
+the launcher from a thread, passes a cancel on (SIGTERM, then SIGKILL after the grace period) to every
+training process (torchrun starts each rank in a session of its own, so signalling the launcher's group is not
+enough), and records how the job ended; ranks left behind by a launcher that died are killed. After an app
 restart it settles running jobs that no live runner watches: a training process that is still alive is
-adopted and watched to the end, one that is gone is finished from its events. ``finetune.jobs.runner``
-owns the queue and the user's actions and hands it the jobs it claims.
+adopted and watched to the end, one that is gone is finished from its events. The local executor
+(:mod:`finetune.jobs.executors.local`) drives it for the runner.
 """
 
 from __future__ import annotations
@@ -21,6 +25,11 @@ import threading
 import time
 from collections.abc import Callable
 
+import psutil
+
+from catalog.errors import TunewiseError
+from finetune.jobs.executors.base import read_record, write_record
+from finetune.jobs.executors.launch import Launch, launch_argv
 from finetune.jobs.folder import repair_event_log, run_events, set_aside_incomplete_checkpoints
 from finetune.jobs.processes import (
     ME,
@@ -72,6 +81,7 @@ class Supervisor:
         self._forced: set[str] = set()
         self._signalled: set[str] = set()
         self._dead_since: dict[tuple[str, int | None], float] = {}
+        self._ranks: dict[str, list[psutil.Process]] = {}  # the launcher's descendants, last seen
         self._unrecorded: dict[str, tuple[str, str | None]] = {}  # outcomes the store could not take yet
 
     def start(self, job: Job) -> None:
@@ -83,22 +93,26 @@ class Supervisor:
             job: The claimed job (status ``running``, no pid yet).
         """
         watch_set(job.id, True)
-        cmd = [sys.executable, "-m", "finetune.train", str(job.path / "config.yaml")]
-        if job.resume:
-            cmd.append("--resume")
         env = child_env({**os.environ, "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"})
         try:
+            record = read_record(job.path)
+            launch = Launch.from_dict(record.launch)  # a folder without one: one process
+            cmd = launch_argv(launch, job.path / "config.yaml", job.path, resume=bool(job.resume),
+                              python=sys.executable)
             if job.resume:
                 set_aside_incomplete_checkpoints(job.path)
             repair_event_log(job.path / "events.jsonl")
+            if launch.processes > 1:  # rank 0's events carry its own pid, not the launcher's: count them instead
+                record.first_event = len(read_events(job.path / "events.jsonl"))
+                write_record(job.path, record)
             with (job.path / "train.log").open("ab") as logfile:
-                logfile.write(f"\n=== tunewise: {'resuming' if job.resume else 'starting'} job {job.id} at "
-                              f"{time.strftime('%Y-%m-%d %H:%M:%S')} ===\n".encode())
+                logfile.write(f"\n=== tunewise: {'resuming' if job.resume else 'starting'} job {job.id} "
+                              f"({launch.describe()}) at {time.strftime('%Y-%m-%d %H:%M:%S')} ===\n".encode())
                 logfile.flush()
                 proc = subprocess.Popen(cmd, cwd=job.path, stdout=logfile, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, env=env, start_new_session=True,
                                         preexec_fn=memory_cap(self.max_memory_mb))
-        except (OSError, subprocess.SubprocessError) as exc:
+        except (OSError, subprocess.SubprocessError, TunewiseError) as exc:
             watch_set(job.id, False)
             log.exception("job %s could not be started", job.id)
             self.store.transition(job.id, {"status": "running", "pid": None}, status="failed", finished=time.time(),
@@ -119,8 +133,10 @@ class Supervisor:
                 code = proc.wait(timeout=0.5)
                 break
             except subprocess.TimeoutExpired:
+                self._ranks[job_id] = descendants(proc.pid) or self._ranks.get(job_id, [])
                 with contextlib.suppress(sqlite3.Error):  # a full disk: keep watching, the cancel is re-read
                     self._enforce_cancel(job_id, proc.pid)
+        kill_leftovers(self._ranks.pop(job_id, []))
         self._finish_when_recorded(job_id, proc.pid, code)
 
     def _finish_when_recorded(self, job_id: str, pid: int | None, code: int | None) -> None:
@@ -147,12 +163,12 @@ class Supervisor:
             return
         if job_id not in self._signalled:
             self._signalled.add(job_id)
-            signal_group(pid, signal.SIGTERM)
+            signal_job(pid, signal.SIGTERM, self._ranks.get(job_id))
         if time.time() - job.cancel_requested > self.cancel_grace_s:
             if job_id not in self._forced:
                 log.warning("job %s ignored its cancel for %.0f s: killing it", job_id, self.cancel_grace_s)
             self._forced.add(job_id)
-            signal_group(pid, signal.SIGKILL)
+            signal_job(pid, signal.SIGKILL, self._ranks.get(job_id))
 
     def finish(self, job_id: str, pid: int | None, code: int | None, *, forced: bool = False) -> None:
         """Record how a training process ended (only if the job still runs with that process).
@@ -175,7 +191,7 @@ class Supervisor:
             if job_id in self._unrecorded:  # decided while the disk was full: the disk may be freed by now
                 status, reason = self._unrecorded[job_id]
             else:
-                events = run_events(read_events(job.path / "events.jsonl"), pid)
+                events = self._run_events(job, pid)
                 last = next((e for e in reversed(events) if e.get("type") in FINAL_EVENTS), None)
                 now_oom = oom_kill_count()
                 oom_killed = baseline is not None and now_oom is not None and now_oom > baseline
@@ -192,6 +208,19 @@ class Supervisor:
             log.info("job %s finished: %s (%s)", job_id, status, reason or "ok")
         self._on_settled()
 
+    @staticmethod
+    def _run_events(job: Job, pid: int | None) -> list[dict]:
+        """The events of the job's run whose launcher had ``pid``.
+
+        A one-process run's first event names its pid. In a multi-process run rank 0 writes the events with
+        its own pid, so the run's events are those after the count recorded when its launcher started.
+        """
+        events = read_events(job.path / "events.jsonl")
+        record = read_record(job.path)
+        if Launch.from_dict(record.launch).processes > 1:
+            return events[record.first_event:]
+        return run_events(events, pid)
+
     def _forget(self, job_id: str) -> None:
         """Drop what this runner kept about a job's (ended) training process."""
         self._procs.pop(job_id, None)
@@ -201,14 +230,17 @@ class Supervisor:
         self._oom_baseline.pop(job_id, None)
         self._unrecorded.pop(job_id, None)
 
-    def reconcile(self) -> None:
+    def reconcile(self, jobs: list[Job] | None = None) -> None:
         """Settle running jobs that no runner of this process watches.
 
         A training process that is alive is adopted (watched here) unless a live runner elsewhere watches
         it; one that is gone is finished from its events — ``interrupted`` when they do not say it ended.
+
+        Args:
+            jobs: The running jobs to look at (default: every running job in the store).
         """
         with self._lock:
-            for job in self.store.list(statuses=("running",)):
+            for job in self.store.list(statuses=("running",)) if jobs is None else jobs:
                 if is_watched(job.id):
                     continue
                 if job.pid is None:  # claimed by a runner that is starting its process, or died doing so
@@ -240,7 +272,46 @@ class Supervisor:
 
     def _poll_orphan(self, job: Job) -> None:
         while pid_alive(job.pid):
+            self._ranks[job.id] = descendants(job.pid) or self._ranks.get(job.id, [])
             with contextlib.suppress(sqlite3.Error):
                 self._enforce_cancel(job.id, job.pid)
             time.sleep(0.5)
+        kill_leftovers(self._ranks.pop(job.id, []))
         self._finish_when_recorded(job.id, job.pid, None)
+
+
+def descendants(pid: int | None) -> list[psutil.Process]:
+    """Every process below ``pid`` (the ranks under a launcher), or none when it is gone."""
+    if not pid:
+        return []
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def signal_job(pid: int | None, sig: int, known: list[psutil.Process] | None = None) -> None:
+    """Send ``sig`` to a training job: the launcher's process group and the group of each of its ranks.
+
+    torchrun (under ``accelerate launch``) starts every rank in a session of its own, so a signal to the
+    launcher's group alone would leave the ranks running. ``known`` adds ranks seen earlier, which a launcher
+    that already died no longer lists as its children.
+    """
+    signal_group(pid, sig)
+    groups: set[int] = set()
+    for proc in {*descendants(pid), *(known or [])}:
+        with contextlib.suppress(psutil.Error):
+            if proc.is_running():  # also checks the start time: a reused pid is not ours
+                groups.add(os.getpgid(proc.pid))
+    for group in groups - {pid}:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, sig)
+
+
+def kill_leftovers(ranks: list[psutil.Process]) -> None:
+    """SIGKILL the ranks a launcher left behind when it ended (killed by a person or the OOM killer)."""
+    for proc in ranks:
+        with contextlib.suppress(psutil.Error):
+            if proc.is_running():
+                log.warning("killing training process %s, left behind by its launcher", proc.pid)
+                proc.kill()

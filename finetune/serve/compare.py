@@ -46,9 +46,11 @@ def compare_job(job_dir: Path, data: str | Path | None = None, limit: int = 10, 
     if pred_file.is_file():
         lines = pred_file.read_text(encoding="utf-8").splitlines()
         rows = [json.loads(line) for line in lines if line.strip()]
-    return _comparison(metrics.get("task"), metrics.get("metric", "accuracy"), metrics.get("base", {}),
-                       metrics.get("tuned", {}), metrics.get("base_method"), metrics.get("eval_rows"), rows,
-                       limit)
+    result = _comparison(metrics.get("task"), metrics.get("metric", "accuracy"), metrics.get("base", {}),
+                         metrics.get("tuned", {}), metrics.get("base_method"), metrics.get("eval_rows"), rows,
+                         limit)
+    result["intervals"] = metrics.get("intervals", {})
+    return result
 
 
 def _compare_on_file(job_dir: Path, data: str | Path, limit: int, max_rows: int | None) -> dict[str, Any]:
@@ -81,6 +83,8 @@ def _compare_on_file(job_dir: Path, data: str | Path, limit: int, max_rows: int 
     tuned_metrics = pair.recipe.score(refs, [p for p, _ in tuned])
     result = _comparison(pair.task, PRIMARY_METRIC[pair.task], base_metrics, tuned_metrics,
                          pair.recipe.baseline_method if base else None, len(records), rows, limit)
+    result["intervals"] = pair.recipe.delta_intervals(refs, [p for p, _ in base], [p for p, _ in tuned],
+                                                      list(tuned_metrics)) if base else {}
     result["data"] = path.name
     if pair.base_note:
         result["note"] = pair.base_note

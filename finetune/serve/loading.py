@@ -18,10 +18,10 @@ def fill_languages(cfg: RunConfig) -> None:
     if cfg.task != "translation" or (cfg.data.source_lang and cfg.data.target_lang):
         return
     from finetune.data.intake import load_data
-    from finetune.workspace import confine
+    from finetune.workspace import job_input
 
     try:
-        loaded = load_data(confine(cfg.data.path), task="translation")
+        loaded = load_data(job_input(cfg.data.path), task="translation")
     except TunewiseError as exc:
         log.warning("translation languages unknown (%s); prompts name no language", exc)
         return

@@ -168,8 +168,10 @@ class ModelPair:
     def generation_options(self, max_new_tokens: int | None = None, temperature: float | None = None,
                            top_p: float | None = None) -> dict[str, Any]:
         """``generate`` arguments: the job's greedy / beam settings, or sampling at a temperature > 0."""
-        options: dict[str, Any] = {"max_new_tokens": max_new_tokens or self.cfg.eval.max_new_tokens,
-                                   "num_beams": self.cfg.eval.num_beams, "do_sample": False}
+        ev = self.cfg.eval
+        options: dict[str, Any] = {"max_new_tokens": max_new_tokens or ev.max_new_tokens, "num_beams": ev.num_beams,
+                                   "do_sample": False, "repetition_penalty": ev.repetition_penalty,
+                                   "no_repeat_ngram_size": ev.no_repeat_ngram_size}
         if temperature:
             options.update(do_sample=True, temperature=temperature, num_beams=1, top_p=top_p or 1.0)
         return options

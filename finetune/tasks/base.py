@@ -13,7 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from catalog.errors import DataError, ModelError
@@ -61,6 +61,8 @@ class Recipe(ABC):
     task: str
     cfg: RunConfig
     labels: list[str] | None = None
+    shots: list[dict[str, Any]] = field(default_factory=list)
+    """Training records a prompted base may see as worked examples (few-shot), where the model takes them."""
 
     kind: ClassVar[str]
     """The key of ``finetune.train.model.HEADS`` this recipe trains."""
@@ -128,6 +130,25 @@ class Recipe(ABC):
     @abstractmethod
     def score(self, references: Sequence[Any], predictions: Sequence[Any]) -> dict[str, float]:
         """The task's metrics for held-out predictions."""
+
+    def scored(self, predictions: Sequence[Any]) -> list[Any]:
+        """Predictions in the form :meth:`score` compares with the references (by default as they are)."""
+        return list(predictions)
+
+    def delta_intervals(self, references: Sequence[Any], base: Sequence[Any], tuned: Sequence[Any],
+                        metrics: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Tuned minus base on each metric, with a 95 % paired-bootstrap interval over the held-out rows.
+
+        Args:
+            references: What predictions are scored against.
+            base: The base model's predictions for the same rows.
+            tuned: The tuned model's predictions.
+            metrics: The metric names to give intervals for (those without a bootstrap form are skipped).
+        """
+        from finetune.tasks.intervals import BOOTSTRAPPED, paired_bootstrap
+
+        base, tuned = self.scored(base), self.scored(tuned)
+        return {m: paired_bootstrap(m, references, base, tuned).as_dict() for m in metrics if m in BOOTSTRAPPED}
 
     def baseline(self, model: Any, tokenizer: Any, records: Sequence[dict[str, Any]],
                  base_source: str) -> list[Prediction]:

@@ -64,6 +64,10 @@ class TextTask(ABC):
         """The record as a person reads its input."""
         return record
 
+    def scored(self, predictions: Sequence[str]) -> list[str]:
+        """Generated texts in the form the metrics compare (as they are, by default)."""
+        return list(predictions)
+
     def score(self, references: Sequence[str], predictions: Sequence[str]) -> dict[str, float]:
         """Metrics of generated texts: ROUGE."""
         from finetune.tasks.metrics import rouge_metrics
@@ -165,12 +169,15 @@ class QuestionAnswering(TextTask):
         """Every acceptable answer of a record ([] when unanswerable)."""
         return [a for a in (record.get("answers") or {}).get("text", []) if a]
 
+    def scored(self, predictions: Sequence[str]) -> list[str]:
+        """The no-answer phrase counts as the empty answer, as SQuAD v2 scores it."""
+        return ["" if p.strip().strip(".").lower() == self.NO_ANSWER else p for p in predictions]
+
     def score(self, references: Sequence[Any], predictions: Sequence[str]) -> dict[str, float]:
-        """SQuAD exact match and token F1 (the no-answer phrase counts as the empty answer)."""
+        """SQuAD exact match and token F1."""
         from finetune.tasks.metrics import squad_metrics
 
-        shown = ["" if p.strip().strip(".").lower() == self.NO_ANSWER else p for p in predictions]
-        return squad_metrics(references, shown)
+        return squad_metrics(references, self.scored(predictions))
 
 
 TEXT_TASKS: dict[str, TextTask] = {"summarization": Summarization(), "translation": Translation(), "chat": Chat(),
@@ -192,14 +199,18 @@ class GenerativeRecipe(Recipe):
 
     def generation_options(self) -> dict[str, Any]:
         """Greedy (or beam) decoding as the job's ``eval`` section asks."""
-        return {"max_new_tokens": self.cfg.eval.max_new_tokens, "num_beams": self.cfg.eval.num_beams,
-                "do_sample": False}
+        ev = self.cfg.eval
+        return {"max_new_tokens": ev.max_new_tokens, "num_beams": ev.num_beams, "do_sample": False,
+                "repetition_penalty": ev.repetition_penalty, "no_repeat_ngram_size": ev.no_repeat_ngram_size}
 
     def references(self, records: Sequence[dict[str, Any]]) -> list[Any]:
         return [self.text.reference(r, self.cfg) for r in records]
 
     def score(self, references: Sequence[Any], predictions: Sequence[Any]) -> dict[str, float]:
         return self.text.score(references, predictions)
+
+    def scored(self, predictions: Sequence[Any]) -> list[Any]:
+        return self.text.scored(predictions)
 
     def baseline(self, model: Any, tokenizer: Any, records: Sequence[dict[str, Any]],
                  base_source: str) -> list[Prediction]:

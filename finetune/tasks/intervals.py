@@ -28,6 +28,10 @@ RESAMPLES = 1000
 CONFIDENCE = 0.95
 """Two-sided coverage of the interval."""
 
+BOOTSTRAPPED = ("accuracy", "macro_f1", "entity_f1", "exact_match", "f1", "rouge1", "rouge2", "rougeL", "bleu",
+                "chrf")
+"""The metrics that have a bootstrap form (the others, e.g. token accuracy, are reported without one)."""
+
 Stats = tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]
 """Per-row statistics ``(rows, k)`` and a function from summed statistics ``(resamples, k)`` to scores."""
 
@@ -172,6 +176,11 @@ def paired_bootstrap(metric: str, references: Sequence[Any], base: Sequence[Any]
     low, high = np.percentile(deltas, [tail, 100 - tail])
     return DeltaInterval(metric=metric, base=base_score, tuned=tuned_score, delta=tuned_score - base_score,
                          low=float(low), high=float(high), rows=n, resamples=resamples)
+
+
+def from_dict(data: dict[str, Any]) -> DeltaInterval:
+    """The interval stored in ``metrics.json`` (``as_dict``), back as a :class:`DeltaInterval`."""
+    return DeltaInterval(**{k: v for k, v in data.items() if k != "decided"})
 
 
 def verdict(interval: DeltaInterval, *, percent: bool = True) -> str:

@@ -4,7 +4,8 @@
 base + LoRA, loading for inference), ``packaged.py`` (a model shipped as a GGUF file in a Python package,
 converted once into a model folder), ``distributed.py`` (multi-process launches and rank helpers),
 ``callbacks.py`` and ``events.py`` (the job's progress log), ``outcome.py`` (exit codes and readable failure
-reasons, shared with the job runner). May import ``finetune.config``, ``finetune.data``, ``finetune.tasks``,
+reasons, shared with the job runner), ``preflight.py`` (the pre-flight fit every way of starting a job runs before
+it is queued: length from the data, memory and CPU time from the machine). May import ``finetune.config``, ``finetune.data``, ``finetune.tasks``,
 ``finetune.export`` (the model card), ``finetune.redact``, ``finetune.workspace`` and ``catalog``; never
 jobs or serving.
 """

@@ -8,6 +8,8 @@ NCCL on GPUs), or, when ``accelerate launch`` was given an FSDP config (:func:`a
 the job folder: events, splits, adapter, metrics and predictions. Under FSDP every rank joins the gather of
 the adapter (:func:`gather_state_dict`) before rank 0 writes it; the others then exit.
 
+The job runner launches through these helpers: :mod:`finetune.jobs.executors.launch` decides per job between
+one process, DDP and FSDP-QLoRA (and why), and writes the job's ``accelerate.yaml`` with :func:`accelerate_config`.
 This module imports nothing heavy at module level, so the launch helpers (:func:`accelerate_config`,
 :func:`launch_command`, :func:`describe_launch`) work without torch.
 """

@@ -73,20 +73,20 @@ class RunData:
 
 
 def load_run_data(cfg: RunConfig) -> RunData:
-    """Load, validate and split the dataset named by the config (paths confined to the workspace).
+    """Load, validate and split the dataset named by the config (its path was checked when the job was submitted).
 
     Raises:
         DataError: Listing every problem in the file.
     """
     from finetune.data.intake import load_data
     from finetune.data.splits import split_records
-    from finetune.workspace import confine
+    from finetune.workspace import job_input
 
     d = cfg.data
     columns = dict(d.columns)
     columns.update({k: v for k, v in (("text", d.text_column), ("label", d.label_column), ("split", d.split_column))
                     if v})
-    loaded = load_data(confine(d.path), task=cfg.task, columns=columns or None)
+    loaded = load_data(job_input(d.path), task=cfg.task, columns=columns or None)
     if cfg.task == "translation":
         d.source_lang = d.source_lang or loaded.source_lang
         d.target_lang = d.target_lang or loaded.target_lang
@@ -265,10 +265,13 @@ def validate(cfg: RunConfig, job_dir: Path, events: EventWriter, model: Any, tok
     base: list[tuple[Any, float | None]] = []
     if cfg.eval.baseline == "zero-shot":
         events.emit("phase", phase="baseline", message="Scoring the base model on the same rows")
+        recipe.shots = list(data.train[:2])  # worked examples for a prompted base, where the kind uses them
         base = recipe.baseline(model, tokenizer, records, resolve_model_source(cfg.model.name)[0])
         if base:
             metrics["base"] = recipe.score(refs, [p for p, _ in base])
             metrics["base_method"] = recipe.baseline_method
+            metrics["intervals"] = recipe.delta_intervals(refs, [p for p, _ in base], [p for p, _ in tuned],
+                                                          list(metrics["tuned"]))
     with (job_dir / "predictions.jsonl").open("w", encoding="utf-8") as fh:
         for i, record in enumerate(records):
             row: dict[str, Any] = {"input": recipe.input_text(record), "reference": refs[i], "tuned": tuned[i][0]}

@@ -11,11 +11,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def tunewise(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``tunewise ARGS`` with its own workspace."""
-    env = {**os.environ, "TUNEWISE_HOME": str(home), "TUNEWISE_OFFLINE": "1"}
+def tunewise(*args: str, home: Path, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``tunewise ARGS`` with its own workspace (from ``cwd``, default the workspace; ``env`` on top)."""
+    env = {**os.environ, "TUNEWISE_HOME": str(home), "TUNEWISE_OFFLINE": "1", **env}
     return subprocess.run([sys.executable, "-m", "assistant.cli.main", *args], capture_output=True, text=True,
-                          env=env, cwd=home, timeout=300)
+                          env=env, cwd=cwd or home, timeout=300)
 
 
 def test_help_lists_commands(tmp_path: Path) -> None:
@@ -99,11 +99,42 @@ def test_data_check_overrides_and_unreadable_files(tmp_path: Path) -> None:
     assert "Traceback" not in blob.stdout + blob.stderr
 
 
-def test_path_outside_workspace_is_refused(tmp_path: Path) -> None:
-    out = tunewise("data", "check", "/etc/passwd", home=tmp_path)
-    assert out.returncode == 2
-    assert "outside the workspace" in out.stderr
-    assert "Traceback" not in out.stderr
+def test_data_check_reads_a_file_in_the_users_home(tmp_path: Path) -> None:
+    """The first command a newcomer runs on their own file works: the command line is the user, not the page."""
+    import shutil
+
+    user = tmp_path / "user"
+    (user / "datasets").mkdir(parents=True)
+    shutil.copy(ROOT / "examples" / "support_tickets.csv", user / "datasets" / "tickets.csv")
+    workspace = tmp_path / "workspace"
+    out = tunewise("data", "check", "~/datasets/tickets.csv", home=workspace, HOME=str(user))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "800 rows" in out.stdout and "outside the workspace" not in out.stdout + out.stderr
+    here = tunewise("data", "check", "tickets.csv", home=workspace, cwd=user / "datasets")  # from the current folder
+    assert here.returncode == 0 and "800 rows" in here.stdout, here.stderr
+    missing = tunewise("data", "check", "nope.csv", home=workspace, cwd=user)
+    assert missing.returncode == 2 and "'nope.csv' was not found" in missing.stderr and "Upload" not in missing.stderr
+
+
+def test_train_detects_the_task_picks_the_model_and_prints_the_fitted_plan(tmp_path: Path) -> None:
+    """``tunewise train --data FILE`` with no --task or --model: the chat file is chat, the packaged SmolLM2 is the
+    chat model here, and the pre-flight fit's plan (not the OOM-killed 16 x 1024 one) is printed before queuing."""
+    import shutil
+
+    shutil.copy(ROOT / "examples" / "chat_house_style.jsonl", tmp_path / "chats.jsonl")
+    out = tunewise("train", "--data", "chats.jsonl", "--detach", home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "task: chat (detected from the data's columns" in out.stderr
+    assert "model: HuggingFaceTB/SmolLM2-135M-Instruct (the best chat model available here" in out.stderr
+    assert "changed: max length 1024 -> 384 tokens" in out.stderr and "changed: batch 16 -> " in out.stderr
+    job_id = out.stdout.strip().splitlines()[-1]  # --detach prints the job id, as its help says
+    folder = tmp_path / "jobs" / job_id
+    shown = tunewise("jobs", "show", str(folder), "--json", home=tmp_path)  # ... and the folder names it too
+    assert shown.returncode == 0 and json.loads(shown.stdout)["id"] == job_id, shown.stderr
+    config = (folder / "config.yaml").read_text(encoding="utf-8")
+    assert "max_length: 384" in config and "gradient_accumulation: 4" in config
+    stopped = tunewise("jobs", "cancel", job_id, home=tmp_path)
+    assert stopped.returncode == 0, stopped.stderr
 
 
 def test_jobs_list_empty_json(tmp_path: Path) -> None:

@@ -1,16 +1,18 @@
-"""Path traversal and symlink escapes on every path a user, a model or a config can give.
+"""Path traversal and symlink escapes on every path the page, a model or a tool can give.
 
-Each entry point (agent tools, ``tunewise`` commands, config files, the upload handler) gets
-``../../etc/passwd``, ``/etc/passwd``, ``~/.ssh/id_rsa``, a symlink inside the workspace to a file outside,
-a file under a symlinked folder, URL-encoded ``..%2f``, a NUL byte, and the absolute path of a sentinel
-file outside the workspace. Each must be refused with a message that names the problem, the sentinel's
-unique content must never appear in any output, event, log or workspace file, and nothing may be written
-outside the workspace.
+The untrusted entry points (agent tools, the page's handlers) get ``../../etc/passwd``, ``/etc/passwd``,
+``~/.ssh/id_rsa``, a symlink inside the workspace to a file outside, a file under a symlinked folder, URL-encoded
+``..%2f``, a NUL byte, and the absolute path of a sentinel file outside the workspace. Each must be refused with a
+message that names the problem, the sentinel's unique content must never appear in any output, event, log or
+workspace file, and nothing may be written outside the workspace. The command line is the local user: it reads
+and writes the user's own paths (checked here too), and refuses only what is no job or no model folder.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +21,7 @@ import pytest
 
 from assistant.cli.main import main as tunewise
 from assistant.session import Services
+from finetune.config.run import RunConfig
 from finetune.jobs.runner import JobRunner
 from finetune.jobs.store import JobStore
 from tests.reliability.conftest import JOB_TIMEOUT_S, log_text, tiny_config, tree_text
@@ -76,35 +79,62 @@ def test_agent_tools_refuse_every_escape_with_a_reason(
     assert sentinel[1] not in tree_text(workspace)
 
 
-def test_cli_commands_refuse_every_escape_and_write_nothing_outside(
-        escapes: dict[str, str], sentinel: tuple[Path, str], tiny_data: Path, workspace: Path, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    before = outside_listing(sentinel, tmp_path)
+def test_the_cli_uses_the_users_own_paths_while_the_page_and_tools_refuse_them(
+        escapes: dict[str, str], sentinel: tuple[Path, str], tiny_data: Path, workspace: Path,
+        make_runner: Callable[..., JobRunner], capsys: pytest.CaptureFixture[str]) -> None:
+    """The command line is the local user: it reads and writes any path they can (a dataset in their home, a job
+    folder and a Space folder outside the workspace), like every other command-line tool. The same file through the
+    page or the agent's tools is refused; a job given as a path to no job folder is refused without reading it."""
+    from assistant.agent import Assistant
+    from assistant.settings import Settings
+    from assistant.tools.toolkit import make_tools
+    from assistant.ui.data_tab import DataHandlers
 
-    def run(*args: str) -> tuple[int, str]:
+    home = Path(os.environ["HOME"])
+    data = home / "datasets" / "tickets.csv"
+    data.parent.mkdir()
+    shutil.copy(tiny_data, data)
+
+    def run(*args: str) -> tuple[int, str, str]:
         code = tunewise(list(args))
         out = capsys.readouterr()
-        return code, out.out + out.err
+        return code, out.out, out.err
 
-    for kind, bad in escapes.items():
-        code, text = run("data", "check", bad)
-        assert code == 2 and refused(text, sentinel[1]), (kind, text)
-        code, text = run("data", "check", bad, "--json")
-        assert code == 2 and refused(text, sentinel[1]), (kind, text)
-        code, text = run("compare", bad)  # a job given as a folder path
-        assert code == 2 and sentinel[1] not in text and "Traceback" not in text, (kind, text)
-        code, text = run("serve", bad, "--print-vllm")
-        assert code == 2 and sentinel[1] not in text and "Traceback" not in text, (kind, text)
-    outputs = {"dotdot": "../../tw-escape-out", "absolute": "/tmp/tw-escape-out", "home": "~/tw-escape-out",
-               "symlinked-dir": "linked-dir/out", "symlink-itself": "linked-dir", "nul": "out\x00x"}
-    for kind, bad in outputs.items():
-        code, text = run("train", "--model", str(workspace / "models" / "tiny-bert"), "--data", "tiny.csv",
-                         "--output", bad, "--detach")
-        assert code == 2 and refused(text, sentinel[1]), (kind, text)
-        code, text = run("space", "build", bad)
-        assert code != 0 and refused(text, sentinel[1]), (kind, text)
-    assert JobStore().list() == []  # no job was even queued for a refused output folder
-    assert outside_listing(sentinel, tmp_path) == before
+    code, out, err = run("data", "check", "~/datasets/tickets.csv")
+    assert code == 0 and "40 rows" in out and "outside the workspace" not in out + err, out + err
+    model = str(workspace / "models" / "tiny-bert")
+    code, out, err = run("train", "--model", model, "--data", "~/datasets/tickets.csv", "--output", "~/runs/first",
+                         "--max-steps", "2", "--batch-size", "4", "--max-length", "16", "lora.r=4",
+                         "lora.target_modules=[query, value]", "eval.baseline=none", "train.device=cpu", "--detach")
+    assert code == 0, err
+    job_id = out.strip().splitlines()[-1]
+    assert "plan: text-classification" in err and f"job {job_id} in {home / 'runs' / 'first'}" in err
+    ended = make_runner().wait(job_id, timeout=JOB_TIMEOUT_S)
+    assert ended.status == "succeeded", (ended.reason, log_text(ended.path))
+    assert ended.path == home / "runs" / "first" and (ended.path / "adapter").is_dir()
+    assert RunConfig.from_yaml(ended.path / "config.yaml").data.path == str(data)  # the job read the user's file
+    for ref in ("~/runs/first", job_id):  # one name for a job: its id or its folder, everywhere
+        code, out, err = run("jobs", "show", ref, "--json")
+        assert code == 0 and json.loads(out)["id"] == job_id, err
+    code, out, err = run("space", "build", "~/space")
+    assert code == 0 and (home / "space" / "app.py").is_file(), err
+
+    services = Services(runner=make_runner())
+    tools = {t.name: t for t in make_tools(services, services.session())}
+    for name, args in (("inspect_dataset", {"path": str(data)}), ("assess_task", {"dataset": str(data),
+                                                                                 "description": "route tickets"}),
+                       ("start_finetune", {"dataset": str(data), "model_id": model}),
+                       ("inspect_dataset", {"path": "~/datasets/tickets.csv"})):
+        answer = tools[name].invoke(args)
+        assert answer.startswith("Error:") and "outside the workspace" in answer, (name, answer)
+    page = DataHandlers(Assistant(services, settings=Settings(llm_backend="guide")))
+    text, preview = page.recheck(str(data), "", "")
+    assert text.startswith("Problem:") and "outside the workspace" in text and preview is None
+    for kind, bad in escapes.items():  # a job given as a path that holds no job: refused, nothing read
+        for command in (("compare", bad), ("serve", bad, "--print-vllm"), ("jobs", "show", bad)):
+            code, out, err = run(*command)
+            assert code == 2 and sentinel[1] not in out + err and "Traceback" not in out + err, (kind, out + err)
+    assert sentinel[1] not in tree_text(workspace)
 
 
 @pytest.mark.slow
@@ -127,42 +157,27 @@ def test_cli_export_and_compare_of_a_real_job_refuse_escapes(
     assert sentinel[1] not in tree_text(workspace)
 
 
-def test_escapes_in_flags_and_config_files_are_refused_before_a_job_is_queued(
+def test_model_folders_outside_the_workspace_are_refused_before_a_job_is_queued(
         escapes: dict[str, str], sentinel: tuple[Path, str], tiny_data: Path, workspace: Path,
-        make_runner: Callable[..., JobRunner], capsys: pytest.CaptureFixture[str]) -> None:
-    """``--data`` / ``--model`` / ``data.path`` escapes are refused by the CLI with the path named (exit 2),
-    and a config that reaches the runner anyway fails its job at once in the training process."""
-    from finetune.config.run import RunConfig
-
-    model = str(workspace / "models" / "tiny-bert")
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A model folder (``--model``, ``model.name``) must lie in the workspace: it is code and weights the training
+    process loads (the data, by contrast, is any file the command-line user can read)."""
     attempts: list[list[str]] = []
-    for kind in ("dotdot", "sentinel", "symlink", "symlinked-dir"):
-        bad = escapes[kind]
-        config = workspace / f"{kind}.yaml"
-        cfg = tiny_config().model_dump()
-        cfg["data"]["path"] = bad
-        config.write_text(__import__("yaml").safe_dump(cfg), encoding="utf-8")
-        attempts += [["train", str(config), "--detach"], ["train", "--model", model, "--data", bad, "--detach"]]
     for kind in ("absolute", "home", "symlinked-dir"):
         (sentinel[0].parent / "config.json").write_text("{}", encoding="utf-8")  # looks like a model folder
         bad = "linked-dir" if kind == "symlinked-dir" else escapes[kind]
         attempts.append(["train", "--model", bad, "--data", "tiny.csv", "--detach"])
+        config = workspace / f"{kind}.yaml"
+        cfg = tiny_config().model_dump()
+        cfg["model"]["name"] = bad
+        config.write_text(__import__("yaml").safe_dump(cfg), encoding="utf-8")
+        attempts.append(["train", str(config), "--detach"])
     for argv in attempts:
         code = tunewise(argv)
         err = capsys.readouterr().err
         assert code == 2 and "outside the workspace" in err, (argv, code, err)
         assert sentinel[1] not in err
     assert JobStore().list() == []
-
-    # Past the CLI (a config handed straight to the runner), the training process confines the path too.
-    cfg = tiny_config().model_dump()
-    cfg["data"]["path"] = escapes["symlink"]
-    runner = make_runner()
-    job = runner.submit(RunConfig.from_dict(cfg), owner="local")
-    ended = runner.wait(job.id, timeout=JOB_TIMEOUT_S)
-    assert ended.status == "failed" and "outside the workspace" in (ended.reason or ""), ended.reason
-    assert sentinel[1] not in tree_text(job.path) and not (job.path / "adapter").exists()
-    assert sentinel[1] not in tree_text(workspace)
 
 
 def test_upload_handler_copies_only_plain_uploaded_files(

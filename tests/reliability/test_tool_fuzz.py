@@ -45,7 +45,7 @@ JUNK = st.recursive(SCALAR, lambda inner: st.lists(inner, max_size=4) | st.dicti
 #: Every argument name a tool schema knows, so fuzzed dicts hit real fields as well as unknown ones.
 FIELDS = ["description", "dataset", "task", "language", "license", "max_params_millions", "limit", "path",
           "columns", "model_id", "seq_len", "batch_size", "method", "epochs", "learning_rate", "max_length",
-          "job_id", "text"]
+          "job_id", "text", "profile"]
 TASKS = st.sampled_from(["text-classification", "token-classification", "question-answering", "summarization",
                          "translation", "chat", "TEXT-CLASSIFICATION", "bogus"])
 VALUE = st.one_of(JUNK, TASKS, PATHS)
@@ -60,7 +60,11 @@ TYPED = {"description": TEXT, "dataset": st.one_of(PATHS, TEXT), "task": TASKS, 
          "seq_len": st.integers(8, 32768), "batch_size": st.integers(1, 4096),
          "method": st.sampled_from(["qlora", "lora", "full"]), "epochs": st.floats(0.01, 100),
          "learning_rate": st.floats(1e-8, 0.99), "max_length": st.integers(8, 32768),
-         "job_id": st.one_of(PATHS, st.text(max_size=64)), "text": TEXT}
+         "job_id": st.one_of(PATHS, st.text(max_size=64)), "text": TEXT,
+         "profile": st.one_of(st.none(), st.fixed_dictionaries({}, optional={
+             "task": TASKS, "labelled_examples": st.integers(-5, 10**7), "volume": st.sampled_from(["high", "x"]),
+             "changing_knowledge": st.booleans(), "personal": st.booleans(), "quotes": st.dictionaries(
+                 st.text(max_size=12), st.text(max_size=40), max_size=2)}))}
 
 
 @pytest.fixture

@@ -125,3 +125,12 @@ def test_no_module_passes_400_lines() -> None:
     long = {f"{p.relative_to(ROOT)}: {n}" for p in module_files().values()
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert not long, f"modules past {MAX_LINES} lines (split by responsibility):\n" + "\n".join(sorted(long))
+
+
+def test_readme_layout_names_every_subpackage() -> None:
+    """README's Layout section stays current: every subpackage of the three packages is named in it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):]
+    packages = sorted({p.parent.relative_to(ROOT).as_posix() for top in PACKAGES for p in (ROOT / top).rglob("__init__.py")})
+    missing = [pkg for pkg in packages if "/" in pkg and f"{pkg.rsplit('/', 1)[1]}/" not in layout]
+    assert not missing, f"README Layout does not name: {missing}"

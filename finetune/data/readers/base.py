@@ -14,8 +14,8 @@ from finetune.data.report import Problem
 
 SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
             ".parquet": "parquet", ".pq": "parquet", ".conll": "conll", ".conllu": "conll", ".iob": "conll",
-            ".bio": "conll", ".txt": "text"}
-FORMATS = ("csv", "tsv", "json", "jsonl", "parquet", "conll", "datasets")
+            ".bio": "conll", ".txt": "text", ".tmx": "tmx"}
+FORMATS = ("csv", "tsv", "json", "jsonl", "parquet", "conll", "tmx", "datasets")
 SNIFF_BYTES = 64 * 1024
 CSV_FIELD_LIMIT = 64 * 2**20
 """Longest CSV field read (the csv module's default, 128 KB, is shorter than some documents to summarise)."""
@@ -37,6 +37,10 @@ class RawData:
     """Names of integer labels/tags, from a labels file beside the data or ``datasets`` features."""
     label_field: str | None = None
     """The field whose integers ``label_names`` name."""
+    compression: str | None = None
+    """``gzip``, ``bz2``, ``xz``, ``zstd`` or ``zip`` when the file is compressed (its data is read decompressed)."""
+    delimiter: str | None = None
+    """The field separator of a delimited file, once known (``,``, ``;``, ``|`` or a tab)."""
 
 
 Opened = tuple[RawData, Iterator[tuple[int, dict[str, Any]]]]

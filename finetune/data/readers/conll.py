@@ -3,6 +3,7 @@ sentences; and how to recognise such a file from its first lines."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -24,12 +25,17 @@ def conll_records(raw: RawData) -> Iterator[tuple[int, dict[str, Any]]]:
     """CoNLL-style columns: one token per line, the tag in the last column, blank lines between sentences.
 
     ``-DOCSTART-`` lines are skipped; ``#`` comment lines (CoNLL-U) are skipped. The record's number
-    is the line where its sentence starts.
+    is the line where its sentence starts. Two variants are recognised from the first lines: the tag in the
+    first column and the token in the last (the MIT Restaurant and Movie corpora), and a leading column of
+    token numbers (skipped).
     """
+    lines = read_lines(raw)
+    head = list(itertools.islice(lines, 400))
+    tag_first, numbered = _orientation([ln for _, ln in head])
     tokens: list[str] = []
     tags: list[str] = []
     start = 0
-    for number, line in read_lines(raw):
+    for number, line in itertools.chain(head, lines):
         stripped = line.strip()
         if stripped.startswith("-DOCSTART-") or stripped.startswith("#"):
             continue
@@ -39,13 +45,31 @@ def conll_records(raw: RawData) -> Iterator[tuple[int, dict[str, Any]]]:
             tokens, tags = [], []
             continue
         parts = stripped.split("\t") if "\t" in stripped else stripped.split()
+        if numbered and len(parts) > 2:
+            parts = parts[1:]
         if len(parts) < 2:
             raw.problems.append(Problem(number, None, f"Line {number} has a token but no tag: '{stripped[:40]}'.",
                                         "Give each token line a tag in its last column (O for none)."))
             continue
         if not tokens:
             start = number
-        tokens.append(parts[0])
-        tags.append(parts[-1].strip())
+        token, tag = (parts[-1], parts[0]) if tag_first else (parts[0], parts[-1])
+        tokens.append(token)
+        tags.append(tag.strip())
     if tokens:
         yield start, {"tokens": tokens, "tags": tags}
+
+
+def _orientation(lines: list[str]) -> tuple[bool, bool]:
+    """``(tag in the first column, a leading column of token numbers)`` judged on the first token lines."""
+    rows = [ln.strip().split("\t") if "\t" in ln else ln.split() for ln in lines
+            if ln.strip() and not ln.lstrip().startswith(("#", "-DOCSTART-"))]
+    rows = [r for r in rows if len(r) >= 2]
+    if not rows:
+        return False, False
+    numbered = len(rows[0]) > 2 and all(r[0].isdigit() for r in rows)
+    if numbered:
+        rows = [r[1:] for r in rows]
+    first = sum(bool(_TAG.match(r[0])) and not _TAG.match(r[-1]) for r in rows)
+    last = sum(bool(_TAG.match(r[-1])) and not _TAG.match(r[0]) for r in rows)
+    return first > last, numbered

@@ -4,12 +4,15 @@ as Windows-1252 with a warning naming the first; anything else is refused with :
 from __future__ import annotations
 
 import codecs
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from catalog.errors import DataError
 from finetune.data.readers.base import SNIFF_BYTES, RawData
+from finetune.data.readers.compressed import damaged, open_decompressed, read_head
 from finetune.data.report import Problem
 
 
@@ -64,18 +67,33 @@ def _foreign_runs(line: bytes) -> bool:
     return in_runs > high / 2
 
 
+def open_bytes(raw: RawData) -> IO[bytes]:
+    """The file's data as a binary stream, decompressed when the file is compressed."""
+    return raw.path.open("rb") if raw.compression is None else open_decompressed(raw.path, raw.compression)
+
+
 def read_lines(raw: RawData) -> Iterator[tuple[int, str]]:
     """Stream ``(line number, line with its ending)`` of a text file, decoding line by line.
 
     Lines end at ``\n`` only (``\r`` alone for old Mac files): Unicode separators such as U+2028 inside
-    a JSON string are text, not line breaks.
+    a JSON string are text, not line breaks. A compressed file is decompressed as it streams.
     """
+    try:
+        yield from _lines(raw)
+    except (DataError, UnicodeError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged archive breaks mid-stream with its library's error
+        if raw.compression is None:
+            raise
+        raise damaged(raw.path, raw.compression, exc) from None
+
+
+def _lines(raw: RawData) -> Iterator[tuple[int, str]]:
     path = raw.path
-    with path.open("rb") as fh:
-        head = fh.read(SNIFF_BYTES)
+    head = read_head(path, raw.compression, SNIFF_BYTES)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            with path.open(encoding="utf-16", newline="") as text_file:
+            with io.TextIOWrapper(open_bytes(raw), encoding="utf-16", newline="") as text_file:
                 for number, line in enumerate(text_file, start=1):
                     yield number, line.lstrip("\ufeff") if number == 1 else line
         except UnicodeError:
@@ -83,9 +101,11 @@ def read_lines(raw: RawData) -> Iterator[tuple[int, str]]:
                             "again as UTF-8.") from None
         return
     if b"\n" not in head and b"\r" in head:
-        chunks: Iterator[bytes] = iter([line + b"\n" for line in path.read_bytes().split(b"\r")])
+        with open_bytes(raw) as fh:
+            whole = fh.read()
+        chunks: Iterator[bytes] = iter([line + b"\n" for line in whole.split(b"\r")])
     else:
-        chunks = path.open("rb")
+        chunks = open_bytes(raw)
     try:
         for number, data in enumerate(chunks, start=1):
             if number == 1 and data.startswith(b"\xef\xbb\xbf"):

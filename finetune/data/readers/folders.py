@@ -17,6 +17,8 @@ from finetune.data.readers.base import (
     check_size,
     first_line,
 )
+from finetune.data.readers.compressed import inner_suffix
+from finetune.data.readers.parallel import open_parallel_folder
 from finetune.data.report import Problem
 
 
@@ -39,12 +41,16 @@ def open_folder(path: Path, open_file: Callable[[Path], Opened]) -> Opened:
             or (path / "state.json").is_file():
         return _datasets_folder(path)
     files = sorted(p for p in path.iterdir() if p.is_file() and p.name not in LABEL_FILE_NAMES
-                   and not p.name.startswith(".") and p.suffix.lower() in SUFFIXES)
-    split_files = [p for p in files if p.stem.lower() in SPLIT_FILE_STEMS]
+                   and not p.name.startswith(".") and inner_suffix(p) in SUFFIXES)
+    split_files = [p for p in files if _split_stem(p) in SPLIT_FILE_STEMS]
     if not split_files:
+        parallel = open_parallel_folder(path)
+        if parallel is not None:
+            return parallel
         raise DataError(f"The folder {path.name} holds no dataset: expected a folder saved with datasets' "
-                        "save_to_disk, or files named train/validation/test (.csv, .jsonl, .conll, ...).")
-    opened = [(SPLIT_FILE_STEMS[p.stem.lower()], *open_file(p)) for p in split_files]
+                        "save_to_disk, files named train/validation/test (.csv, .jsonl, .conll, ..., also "
+                        ".gz/.zip), or parallel text files (corpus.en + corpus.de).")
+    opened = [(SPLIT_FILE_STEMS[_split_stem(p)], *open_file(p)) for p in split_files]
     raw = RawData(path=path, format=opened[0][1].format, label_names=opened[0][1].label_names,
                   encoding=opened[0][1].encoding)
 
@@ -69,6 +75,14 @@ def open_folder(path: Path, open_file: Callable[[Path], Opened]) -> Opened:
             offset += last
 
     return raw, records()
+
+
+def _split_stem(path: Path) -> str:
+    """The split a file's name gives: ``train`` for ``train.csv`` and ``train.jsonl.gz`` (lower case)."""
+    name = path.name.lower()
+    for suffix in (path.suffix.lower(), inner_suffix(path)):
+        name = name.removesuffix(suffix) if suffix else name
+    return name
 
 
 def _datasets_folder(path: Path) -> Opened:

@@ -10,12 +10,23 @@ from catalog.errors import DataError
 from finetune.data.readers.base import first_line
 
 
-def parquet_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Parquet rows in batches, so big files stream."""
+def parquet_records(path: Path, compression: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Parquet rows in batches, so big files stream (a compressed Parquet file is decompressed into memory first:
+    Parquet needs to seek)."""
+    import io
+
     import pyarrow.parquet as pq
 
+    from finetune.data.readers.compressed import open_decompressed
+
     try:
-        table = pq.ParquetFile(path)
+        if compression is None:
+            table = pq.ParquetFile(path)
+        else:
+            with open_decompressed(path, compression) as fh:
+                table = pq.ParquetFile(io.BytesIO(fh.read()))
+    except DataError:
+        raise
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise DataError(f"{path.name} is not a readable Parquet file ({first_line(exc)}).") from None
     number = 0

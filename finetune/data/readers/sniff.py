@@ -12,7 +12,7 @@ from finetune.data.readers.conll import looks_like_conll_line
 MAGIC = ((b"PK\x03\x04", "a ZIP archive or an Excel/Word file (.xlsx/.docx); export the sheet as CSV"),
          (b"%PDF", "a PDF document; export the table as CSV"),
          (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
-         (b"\x1f\x8b", "a gzip archive; unpack it first"),
+         (b"\x1f\x8b", "a gzip archive inside another archive; unpack it first"),
          (b"\xd0\xcf\x11\xe0", "an old Excel/Word file (.xls/.doc); export the sheet as CSV"),
          (b"SQLite format 3", "an SQLite database; export the table as CSV"))
 
@@ -58,7 +58,7 @@ def sniff_kind(path: Path, head: bytes) -> str:
     if lines and sum(looks_like_conll_line(ln) for ln in lines) >= 0.8 * len(lines) and \
             ("\n\n" in text or lines[0].startswith("-DOCSTART-")):
         return "conll"
-    if lines and all("," in ln for ln in lines[:10]):
-        return "csv"
+    if lines and any(all(sep in ln for ln in lines[:10]) for sep in (",", ";", "|")):
+        return "csv"  # the separator is sniffed when the rows are read
     raise DataError(f"{path.name}: cannot tell the format of this file. Use a .csv, .tsv, .json, .jsonl, .parquet "
                     "or CoNLL (.conll) file, or a folder saved with datasets' save_to_disk.")

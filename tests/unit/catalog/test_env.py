@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -111,3 +112,16 @@ def test_misuse_is_a_programming_error() -> None:
         env_int("TUNEWISE_NO_SUCH_THING")
     with pytest.raises(TypeError, match="TUNEWISE_MAX_JOBS is of kind 'int': read it with env_int"):
         env_bool("TUNEWISE_MAX_JOBS")
+
+
+def test_data_dirs_are_a_list_of_existing_folders(tmp_path: Path) -> None:
+    from catalog.env import env_paths
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    assert env_paths("TUNEWISE_DATA_DIRS", {}) == []
+    value = f" {first} {os.pathsep}{os.pathsep}{second}"
+    assert env_paths("TUNEWISE_DATA_DIRS", {"TUNEWISE_DATA_DIRS": value}) == [first, second]
+    with pytest.raises(ConfigError, match="which is not an existing folder: set it to folders such as"):
+        env_paths("TUNEWISE_DATA_DIRS", {"TUNEWISE_DATA_DIRS": str(tmp_path / "missing")})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.errors import DataError
-from finetune.data.canonical import chat_from_alpaca, chat_from_sharegpt, ner_tag_names
+from finetune.data.canonical import chat_from_alpaca, ner_tag_names
+from finetune.data.shapes import ShapeError, turns
 
 
 def test_ner_tag_names_pair_every_entity_type() -> None:
@@ -21,8 +21,8 @@ def test_alpaca_and_sharegpt_convert_to_messages() -> None:
         {"role": "assistant", "content": "hallo"},
     ]
     assert chat_from_alpaca("Say hi", "", "hi")[0] == {"role": "user", "content": "Say hi"}
-    turns = [{"from": "system", "value": "s"}, {"from": "human", "value": "q"}, {"from": "gpt", "value": "a"},
-             {"from": "user", "value": "q2"}, {"from": "ChatGPT", "value": "a2"}]
-    assert [m["role"] for m in chat_from_sharegpt(turns)] == ["system", "user", "assistant", "user", "assistant"]
-    with pytest.raises(DataError, match="'function_call'"):
-        chat_from_sharegpt([{"from": "human", "value": "q"}, {"from": "function_call", "value": "{}"}])
+    sharegpt = [{"from": "system", "value": "s"}, {"from": "human", "value": "q"}, {"from": "gpt", "value": "a"},
+                {"from": "user", "value": "q2"}, {"from": "ChatGPT", "value": "a2"}]
+    assert [m["role"] for m in turns(sharegpt)] == ["system", "user", "assistant", "user", "assistant"]
+    with pytest.raises(ShapeError, match="'function_call'"):
+        turns([{"from": "human", "value": "q"}, {"from": "function_call", "value": "{}"}])
