@@ -7,4 +7,6 @@ folder (checkpoints, logs, a full disk), ``processes.py`` holds the operating-sy
 process groups, liveness, OOM kills) and ``refs.py`` finds a job folder from an id or a path. May import
 ``finetune.train.events`` and ``finetune.train.outcome`` (never the trainer itself: listing jobs must not
 load torch), ``finetune.config``, ``finetune.redact``, ``finetune.workspace`` and ``catalog``.
+``executors/`` runs a job where it should: ``local`` (one process, or one per GPU through ``accelerate
+launch``: DDP, or FSDP-QLoRA when the model does not fit one GPU) or ``ray`` (the Ray Jobs API).
 """

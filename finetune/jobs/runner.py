@@ -14,7 +14,9 @@ cluster queue there: they start at once and do not count against ``TUNEWISE_MAX_
   watched to the end, one that is gone becomes ``interrupted`` (or ``succeeded`` / ``failed`` when its
   events say it finished) — nothing stays "running" forever;
 - a full disk or too little memory: ``failed`` with "The disk is full" / "Out of memory" and the fix;
-- a cancel that is ignored: SIGTERM, then SIGKILL after ``cancel_grace_s`` (the reason says it was forced).
+- a cancel that is ignored: SIGTERM, then SIGKILL after ``cancel_grace_s`` (the reason says it was forced);
+- on Ray, a node that dies: ``failed`` with Ray's reason; an unreachable cluster: refused at submission, and
+  ``failed`` once it stays out of reach while a job runs (the reason names the Ray job to stop by hand).
 
 Several runners (the app, ``tunewise jobs ...``) may share one workspace: the store claims queued jobs
 atomically, so ``max_running`` holds across them, and each running job records which process watches it.

@@ -54,6 +54,8 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         # by the machine's network address; the nodes then find each other on loopback.
         for name, value in {"RAY_USAGE_STATS_ENABLED": "0", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
                             "RAY_TMPDIR": str(tmp_path_factory.mktemp("ray", numbered=True)),
+                            # the jobs' private folders on the nodes: a killed node cannot remove its own
+                            "TMPDIR": str(tmp_path_factory.mktemp("nodes", numbered=True)),
                             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
                             "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
                             "TUNEWISE_OFFLINE": "1", "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}.items():

@@ -11,7 +11,6 @@ Nothing here imports torch at module level: the job runner lives in the app proc
 
 from __future__ import annotations
 
-import math
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -158,11 +157,6 @@ def fsdp_precision(cfg: RunConfig) -> MixedPrecision:
         except Exception:
             return "no"
     return {"bfloat16": "bf16", "float16": "fp16"}.get(chosen, "no")  # type: ignore[return-value]
-
-
-def fits_sharded(need_gb: float, gpu_budget_gb: float, gpus: int) -> bool:
-    """Whether a model of ``need_gb`` trains FSDP-sharded over ``gpus`` GPUs of ``gpu_budget_gb`` each."""
-    return gpus >= 2 and math.isfinite(need_gb) and need_gb / gpus <= gpu_budget_gb
 
 
 def launch_argv(launch: Launch, config_path: Path, job_dir: Path, *, resume: bool = False,

@@ -291,19 +291,12 @@ class StubJobs:
 
 def ray_job(workspace: Path, stub: StubJobs, **executor: float) -> tuple[JobRunner, str]:
     """A runner on a Ray executor whose client is ``stub``, with a job submitted through it."""
-    from finetune.jobs.executors import ray as ray_module
-
     (workspace / "d.csv").write_text("text,label\n" + "\n".join(f"t {i},{'ab'[i % 2]}" for i in range(10)),
                                      encoding="utf-8")
     executor_ = RayExecutor("http://127.0.0.1:1", **executor)
     executor_._client = stub
     runner = JobRunner(executor=executor_)
-    original = ray_module.POLL_S
-    ray_module.POLL_S = 0.05
-    try:
-        job = runner.submit(RunConfig.from_dict({"data": {"path": "d.csv"}, "train": {"device": "cpu"}}))
-    finally:
-        ray_module.POLL_S = original
+    job = runner.submit(RunConfig.from_dict({"data": {"path": "d.csv"}, "train": {"device": "cpu"}}))
     return runner, job.id
 
 
