@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -216,10 +215,8 @@ def test_two_process_cpu_run_writes_one_job_folder(workspace: Path) -> None:
                          "output": {"dir": str(job)}}).save(job / "config.yaml")
     env = {**os.environ, "OMP_NUM_THREADS": "1",
            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
-    started = time.monotonic()
     out = subprocess.run(launch_command(job / "config.yaml", 2), cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=600)
-    elapsed = time.monotonic() - started
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-5000:]
 
     events = read_events(job / "events.jsonl")
@@ -246,7 +243,6 @@ def test_two_process_cpu_run_writes_one_job_folder(workspace: Path) -> None:
     predictions = (job / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(predictions) == metrics["eval_rows"]
     assert json.loads((job / "splits.json").read_text(encoding="utf-8"))
-    assert elapsed < 300, f"two-process run took {elapsed:.0f} s"
 
 
 # -- FSDP-QLoRA: two CPU processes ---------------------------------------------------------------------------
@@ -294,10 +290,8 @@ def test_two_process_cpu_fsdp_qlora_trains_a_sharded_4_bit_model(workspace: Path
     out_dir.mkdir()
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
            str(Path(__file__).resolve()), str(model_dir), str(out_dir)]
-    started = time.monotonic()
     out = subprocess.run(cmd, cwd=ROOT, env=_two_process_env(workspace), capture_output=True, text=True,
                          timeout=300)
-    elapsed = time.monotonic() - started
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-5000:]
 
     ranks = [json.loads((out_dir / f"rank{r}.json").read_text(encoding="utf-8")) for r in (0, 1)]
@@ -321,7 +315,6 @@ def test_two_process_cpu_fsdp_qlora_trains_a_sharded_4_bit_model(workspace: Path
     lora_b = {n: p for n, p in model.named_parameters() if "lora_B" in n}
     assert len(lora_b) == ranks[0]["lora_tensors"] // 2 == 4  # q_proj and v_proj in both layers
     assert all(p.abs().sum() > 0 for p in lora_b.values()), "LoRA B starts at zero: the trained values were saved"
-    assert elapsed < 120, f"two-process FSDP run took {elapsed:.0f} s"
 
 
 def _fsdp_worker(model_dir: str, out_dir: str, steps: int = 8) -> None:

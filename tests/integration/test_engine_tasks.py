@@ -60,9 +60,13 @@ def test_task_trains_a_tiny_model_and_its_loss_goes_down(task: str, workspace: P
     metrics = json.loads((job / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["task"] == task and metrics["eval_rows"] == 6
     assert EXPECTED_METRICS[task] <= set(metrics["tuned"])
-    if task in ("summarization", "translation", "chat"):
+    if task in ("summarization", "translation"):  # a tiny T5: the same weights, adapter off, same prompt
         assert metrics["base_method"] == "the base model without the adapter"
         assert EXPECTED_METRICS[task] <= set(metrics["base"])
+    elif task == "chat":  # a decoder-only model: the base is prompted with worked examples where they fit
+        assert metrics["base_method"].startswith("the same weights without the adapter, prompted")
+        assert EXPECTED_METRICS[task] <= set(metrics["base"])
+        assert set(metrics["intervals"]) >= {"rougeL"} and metrics["intervals"]["rougeL"]["rows"] == 6
     else:
         assert "base" not in metrics  # an untrained head is no baseline
     preds = [json.loads(line) for line in (job / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]

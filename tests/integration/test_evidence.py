@@ -90,7 +90,10 @@ def test_generative_data_gets_a_profile_and_the_detected_task(workspace: Path) -
 
     shutil.copy(ROOT / "examples" / "summarization_incidents.jsonl", workspace / "incidents.jsonl")
     profile, evidence = dataset_evidence("incidents.jsonl")
-    assert evidence is None  # no generative model ships offline to prompt
     assert profile.task == "summarization" and profile.rows == 140
-    advice = advise("We want short write-ups of our incident reports.", dataset_profile=profile)
+    # the packaged SmolLM2, prompted with worked examples, on a held-out slice of the user's rows
+    assert evidence is not None and evidence.metric == "rougeL" and evidence.held_out_rows == 12
+    assert 0.0 <= evidence.base_score <= 1.0
+    advice = advise("We want short write-ups of our incident reports.", dataset_profile=profile, evidence=evidence)
     assert advice.task == "summarization"
+    assert any(f"{evidence.base_score:.2f} rougeL" in r for r in advice.reasons)

@@ -323,7 +323,7 @@ def test_valid_repo_id_and_job_references(cls_job: Path, workspace: Path) -> Non
     assert resolve_job_dir("exp0001") == cls_job
     with pytest.raises(JobError):
         resolve_job_dir("no-such-job")
-    with pytest.raises(PathError):
+    with pytest.raises(JobError, match="not a job folder"):  # the CLI reads any path, but only a job folder
         resolve_job_dir("/etc")
 
 

@@ -114,10 +114,8 @@ def log_tail(job: Job) -> str:
 def test_an_unreachable_cluster_is_refused_before_anything_is_queued(workspace: Path) -> None:
     address = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     runner = JobRunner(executor="ray", ray_address=address)
-    started = time.monotonic()
     with pytest.raises(JobError, match=f"The Ray cluster at {address} cannot be reached"):
         runner.submit(RunConfig())
-    assert time.monotonic() - started < 10
     assert runner.list() == [] and not list(workspace.glob("jobs/*"))
 
 
