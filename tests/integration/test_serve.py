@@ -237,11 +237,9 @@ def test_mixed_batch_equals_one_at_a_time(task: str, jobs: dict[str, Path]) -> N
             add_special_tokens=pair.kind != "causal",
             return_tensors="pt",
         )
-        options = {
-            "max_new_tokens": pair.cfg.eval.max_new_tokens,
-            "do_sample": False,
-            "pad_token_id": pair.tokenizer.pad_token_id,
-        }
+        # the job's decoding settings (greedy, repetition penalty, no repeated n-grams), one prompt at a time
+        options = {**pair.generation_options(), "pad_token_id": pair.tokenizer.pad_token_id}
+        assert options["repetition_penalty"] > 1.0 and options["no_repeat_ngram_size"] > 0
         with torch.inference_mode():
             tuned = pair.model.generate(**enc, **options)
             with pair.model.disable_adapter():
