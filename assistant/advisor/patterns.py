@@ -223,5 +223,7 @@ NO_LABELS = re.compile(
     r"nothing)\s*(?:\w+\s+){0,2}?(?:labell?ed|annotated|training|gold|example)s?\s*(?:data|examples|set|sets|yet)?\b"
     r"|\b(?:no|zero) (?:data|examples) (?:yet|at all|to train)"
     r"|\bunlabell?ed\b|\b(?:not|never been|aren'?t|isn'?t) (?:\w+ )?(?:labell?ed|annotated|tagged)\b"
+    r"|\b(?:haven'?t|have not|hasn'?t|has not|never|didn'?t|did not) (?:\w+ )?(?:labell?ed|annotated|tagged|"
+    r"marked|categori[sz]ed|classified)\b"
 )
 

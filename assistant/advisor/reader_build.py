@@ -126,7 +126,7 @@ def cross_validate(rows: list[dict[str, Any]], embeddings: np.ndarray) -> tuple[
     """Out-of-fold beliefs for every row (stratified by task x decision) and their raw joint probabilities."""
     from sklearn.model_selection import StratifiedKFold
 
-    from assistant.advisor.understanding import Reader
+    from assistant.advisor.understanding import Reader, with_parsed_evidence
 
     strata = [f"{r['task']}|{r['decision']}" for r in rows]
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
@@ -142,6 +142,7 @@ def cross_validate(rows: list[dict[str, Any]], embeddings: np.ndarray) -> tuple[
         for field, head in reader.heads.items():
             for i, probs in zip(test, head.probabilities(x), strict=True):
                 beliefs[i][field] = {c: float(p) for c, p in zip(head.classes, probs, strict=True)}
+    beliefs = [with_parsed_evidence(b, r["text"]) for b, r in zip(beliefs, rows, strict=True)]
     return beliefs, [predict(b)[2] for b in beliefs]
 
 

@@ -32,10 +32,40 @@ _WORD_QUANTITIES = {
     "ten": 10, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "eighty": 80, "two": 2,
     "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "twelve": 12, "fifteen": 15,
 }
+_UNITS = {w: i for i, w in enumerate(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])}
+_TENS = {w: 10 * (i + 2) for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
+_NUM_WORD = "|".join(sorted([*_UNITS, *_TENS], key=len, reverse=True))
+#: "eight thousand", "twelve hundred", "a hundred and fifty", "two and a half thousand", "3 000" is below
+_COMPOUND = (rf"(?:(?:{_NUM_WORD}|a)(?:[\s-]+(?:and[\s-]+)?(?:{_NUM_WORD}))*[\s-]+(?:and[\s-]+a[\s-]+half[\s-]+)?"
+             rf"(?:hundred|thousand|million)(?:[\s-]+(?:and[\s-]+)?(?:{_NUM_WORD}|hundred|thousand)\b)*)")
 _NUMBER = re.compile(
-    r"(?<![\w$€£.])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(?P<mult>k|m|mn|thousand|million|billion))?\b(?!%)"
+    r"(?<![\w$€£.])(?P<num>\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,])|\d+(?:\.\d+)?)"
+    r"(?:\s*(?P<mult>k|m|mn|thousand|million|billion))?\b(?!%)"
+    rf"|\b(?P<compound>{_COMPOUND})\b(?!\s*(?:percent|%))"
     r"|\b(?P<words>" + "|".join(re.escape(w) for w in sorted(_WORD_QUANTITIES, key=len, reverse=True)) + r")\b"
 )
+
+
+def number_from_words(words: str) -> float | None:
+    """The value of a number written in words ("twelve hundred" -> 1200, "two and a half thousand" -> 2500)."""
+    total, current, seen = 0.0, 0.0, False
+    for token in re.findall(r"[a-z]+", words.lower()):
+        if token in _UNITS or token in _TENS:
+            current += _UNITS.get(token, _TENS.get(token, 0))
+            seen = True
+        elif token == "half":
+            current += 0.5
+        elif token == "hundred":
+            current = max(current, 1.0) * 100
+            seen = True
+        elif token in _SCALES:
+            total += max(current, 1.0) * _SCALES[token]
+            current, seen = 0.0, True
+    return total + current if seen else None
+
+
 _MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "billion": 1e9}
 _NOUN = (
     r"(?:examples?|samples?|records?|rows?|tickets?|e-?mails?|messages?|reviews?|documents?|docs|articles?|"
@@ -136,9 +166,11 @@ def score_tasks(low: str) -> dict[str, float]:
 
 
 def _quantity_value(m: re.Match[str]) -> float:
+    if m.group("compound"):
+        return number_from_words(m.group("compound")) or 0.0
     if m.group("words"):
         return float(_WORD_QUANTITIES[m.group("words")])
-    value = float(m.group("num").replace(",", ""))
+    value = float(re.sub(r"[,\s\u00a0\u202f]", "", m.group("num")))
     return value * _MULT.get((m.group("mult") or "").lower(), 1.0)
 
 

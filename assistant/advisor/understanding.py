@@ -120,13 +120,56 @@ class Reader:
         for field, head in self.heads.items():
             for row, probs in zip(out, head.probabilities(x), strict=True):
                 row[field] = {c: float(p) for c, p in zip(head.classes, probs, strict=True)}
-        return out
+        return [with_parsed_evidence(row, text) for row, text in zip(out, descriptions, strict=True)]
 
     def calibrate(self, raw: float) -> float:
         """Map the raw joint probability to a calibrated confidence (Platt scaling fitted in cross-validation)."""
         a, b = self.calibration
         raw = min(max(raw, 1e-6), 1 - 1e-6)
         return 1 / (1 + math.exp(-(a * math.log(raw / (1 - raw)) + b)))
+
+
+#: How often each explicit cue agrees with the corpus's label for its field (measured on the corpus, 2026-12-03:
+#: latency 55/56, on-premises 56/59, privacy 75/86, changing facts 79/81, citations 41/45; a stated count's
+#: bucket 384/387 when no "no labels" phrase contradicts it). A cue the patterns find counts for at least
+#: that much, whatever the learned heads say; phrasing the heads never saw still has its plain cue.
+CUE_PRECISION = {"latency": ("latency", 0.95), "on_prem": ("privacy", 0.9), "privacy": ("privacy", 0.85),
+                 "changing": ("changing_knowledge", 0.9), "citations": ("changing_knowledge", 0.85)}
+COUNT_PRECISION = 0.95
+#: Stated traffic per day from which volume is high (the corpus: every row at 1,000+/day is high, every
+#: row under 100/day low; between 300 and 1,000 both occur, so the heads decide).
+HIGH_PER_DAY, LOW_PER_DAY = 1_000, 300
+
+
+def _at_least(belief: dict[str, float], value: str, p: float) -> dict[str, float]:
+    if value not in belief or belief[value] >= p:
+        return belief
+    rest = 1.0 - belief[value]
+    return {k: (p if k == value else (v / rest) * (1 - p) if rest > 0 else (1 - p) / (len(belief) - 1))
+            for k, v in belief.items()}
+
+
+def with_parsed_evidence(beliefs: dict[str, dict[str, float]], description: str) -> dict[str, dict[str, float]]:
+    """Beliefs with what the parsers read plainly: a stated count of labelled examples, a stated rate of
+    traffic, and explicit latency / privacy / changing-facts cues (each with its corpus precision)."""
+    from assistant.advisor.patterns import NO_LABELS
+
+    signals = read_signals(description)
+    out = dict(beliefs)
+    for cue, (field, precision) in CUE_PRECISION.items():
+        if cue in signals.cues and field in out:
+            out[field] = _at_least(out[field], "True", precision)
+    stated = signals.labelled
+    if stated is not None and stated.value is not None and "labelled" in out and \
+            not (stated.value > 0 and NO_LABELS.search(description.lower())):
+        out["labelled"] = _at_least(out["labelled"], labelled_bucket(int(stated.value)), COUNT_PRECISION)
+    per_day = signals.traffic.value if signals.traffic is not None else None
+    if per_day is not None and "volume" in out:
+        if per_day >= HIGH_PER_DAY:
+            out["volume"] = _at_least(out["volume"], "high", COUNT_PRECISION)
+        elif per_day < LOW_PER_DAY:
+            out["volume"] = _at_least(out["volume"], "low", COUNT_PRECISION)
+    return out
 
 
 def save_reader(path: Path, words: Any, chars: Any, heads: dict[str, Head], calibration: tuple[float, float],

@@ -90,7 +90,7 @@ def read_message(text: str) -> Reading:
     if changes:
         return Reading("change_plan", None, None, changes)
     words = len(text.split())
-    if words >= 4 and TASK_WORDS.search(text):
+    if words >= 4 and (TASK_WORDS.search(text) or PERSONAL_ASK.search(text)):
         return Reading("describe_task")
     if words >= 12:
         return Reading("describe_task")
@@ -100,8 +100,15 @@ def read_message(text: str) -> Reading:
 
 
 #: A question about something else entirely ("what's the weather?", "who won the match?").
-OFF_TOPIC = re.compile(r"\?\s*$|^\s*(?:what|who|when|where|why|how|tell me|can you|could you|write|give me)\b",
+OFF_TOPIC = re.compile(r"\?\s*$|^\s*(?:what|who|when|where|why|how|tell me|can you|could you)\b",
                        re.IGNORECASE)
+#: A one-off ask for text ("write a short poem for my parents' anniversary", "give me a phrase for my trip"):
+#: that is a task the advisor answers (usually "just prompt a model"), not small talk.
+PERSONAL_ASK = re.compile(
+    r"^\s*(?:please\s+)?(?:(?:can|could|would) you\s+(?:please\s+)?|i (?:need|want) (?:you )?to\s+|help me\s+)?"
+    r"(?:write|draft|compose|come up with|give me|make me|suggest|generate|create|rewrite|phrase|say)\b"
+    r"(?!.*\b(?:weather|score|news|time is it)\b)",
+    re.IGNORECASE)
 #: Words that join two requests in one message.
 JOINER = re.compile(r"\b(?:and(?: then)?|then|also|plus)\b|[;,]", re.IGNORECASE)
 #: How the guide names an intent when it points out a second request.

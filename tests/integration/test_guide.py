@@ -371,6 +371,19 @@ def test_off_topic_questions_get_a_polite_boundary(assistant: Assistant, service
     assert read_message("what is fine-tuning?").intent != "off_topic"  # a question about our subject
 
 
+@pytest.mark.parametrize("ask", ["write a short poem for my parents' 30th anniversary",
+                                 "could you write a toast for my sister's wedding",
+                                 "give me a phrase to order coffee in Italian for my trip"])
+def test_short_personal_asks_reach_the_advisor(assistant: Assistant, services: Services, ask: str) -> None:
+    """A one-off ask for text is a task ("just prompt a model"), not small talk to turn away."""
+    messages = assistant.chat(services.session(), ask)
+    calls = tool_calls(messages)
+    assert calls and calls[0][0] == "assess_task"
+    assert "outside what I can help with" not in reply(messages)
+    assert "prompt" in reply(messages).lower()
+    assert services.runner.list() == []
+
+
 def test_a_multi_part_message_does_the_first_thing_and_names_the_rest(assistant: Assistant,
                                                                       services: Services) -> None:
     messages = assistant.chat(services.session(), "use the example data and tell me how much memory it needs")

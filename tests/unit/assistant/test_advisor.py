@@ -309,3 +309,31 @@ def test_cpu_only_hardware_is_mentioned_for_generative_fine_tuning() -> None:
     assert advice.decision == "fine-tune" and advice.task == "chat"
     assert any("no GPU" in r for r in advice.reasons)
     assert "CPU only" in str(advice.signals["hardware"])
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("our interns labelled roughly eight thousand reviews", 8000), ("volunteers annotated twelve hundred notes", 1200),
+    ("a hundred and fifty labelled emails", 150), ("two and a half thousand labelled tickets", 2500),
+    ("have 3 000 sentence pairs from earlier translations", 3000), ("about 1.2k labelled examples", 1200),
+    ("eleven hundred sentence pairs from past leaflets", 1100)])
+def test_counts_written_in_words_or_with_spaces_are_read(text: str, value: int) -> None:
+    from assistant.advisor.signals import read_signals
+
+    found = read_signals(text).labelled
+    assert found is not None and found.value == value
+
+
+def test_a_stated_count_or_rate_outweighs_a_head_that_never_saw_the_phrasing() -> None:
+    from assistant.advisor.understanding import with_parsed_evidence
+
+    unsure = {"labelled": {"few": 0.5, "many": 0.1, "none": 0.1, "unknown": 0.3},
+              "volume": {"high": 0.2, "low": 0.5, "unknown": 0.3}, "latency": {"False": 0.9, "True": 0.1}}
+    out = with_parsed_evidence(unsure, "Volunteers have annotated twelve hundred notes; tens of thousands of new "
+                                       "notes arrive a month and answers must come back in under 20 ms.")
+    assert max(out["labelled"], key=out["labelled"].__getitem__) == "many"
+    assert max(out["volume"], key=out["volume"].__getitem__) == "high"
+    assert out["latency"]["True"] >= 0.9
+    assert all(abs(sum(b.values()) - 1) < 1e-9 for b in out.values())
+    # a count contradicted by "nothing labelled" is left to the learned heads
+    negated = with_parsed_evidence(unsure, "~6,000 comments but we haven't labelled any of them yet")
+    assert negated["labelled"] == unsure["labelled"]
