@@ -42,6 +42,20 @@ torch.manual_seed(0)
 cfg = LlamaConfig(**json.loads(sys.argv[2]))
 AutoModelForCausalLM.from_config(cfg).save_pretrained(sys.argv[1])
 """
+#: What the first tunewise job does (finetune.train.quantized): quantize the float checkpoint once and save the
+#: 4-bit copy. Run in its own process so that pass is not in the measured child's peak.
+WRITE_QUANTIZED = """
+import sys, torch
+from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
+                           bnb_4bit_compute_dtype=torch.float32)
+model = AutoModelForCausalLM.from_pretrained(sys.argv[1], quantization_config=quant, device_map="cpu",
+                                             dtype=torch.float32)
+model.save_pretrained(sys.argv[2], safe_serialization=True)
+"""
+#: ``bits`` of the measured child: 4 = quantize the float checkpoint while loading (what every job did before
+#: the cache), 32 = float32 LoRA, 40 = load the cached pre-quantized 4-bit copy (what later jobs do now).
+PREQUANTIZED = 40
 
 
 def _dense_params(config: object) -> int:
@@ -124,12 +138,18 @@ def child(size: str, steps: int, seq_len: int, batch: int, bits: int = 4) -> dic
     with tempfile.TemporaryDirectory() as tmp:
         # Build and save the random model in another process, so its fp32 copy is not in our peak.
         subprocess.run([sys.executable, "-c", MAKE_MODEL, tmp, config.to_json_string()], check=True)
+        source = tmp
+        if bits == PREQUANTIZED:
+            source = str(Path(tmp) / "nf4")
+            subprocess.run([sys.executable, "-c", WRITE_QUANTIZED, tmp, source], check=True)
         rss_before_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         anon_before_load = AnonPeak.now_kib()
+        load_start = time.perf_counter()
         quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
                                    bnb_4bit_compute_dtype=torch.float32) if bits == 4 else None
-        model = AutoModelForCausalLM.from_pretrained(tmp, quantization_config=quant, device_map="cpu",
-                                                     dtype=torch.float32)
+        extra = {} if bits == PREQUANTIZED else {"quantization_config": quant}  # the copy's config.json says 4-bit
+        model = AutoModelForCausalLM.from_pretrained(source, device_map="cpu", dtype=torch.float32, **extra)
+        load_s = time.perf_counter() - load_start
     params = _dense_params(config)
     rss_after_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     held_after_load = PeakMemory.now()  # what stays resident once loading is over (not the peak)
@@ -155,7 +175,7 @@ def child(size: str, steps: int, seq_len: int, batch: int, bits: int = 4) -> dic
             "peak_gb": peak_kib / 2**20, "anon_peak_gb": anon_peak_gb, "rss_before_load_gb": rss_before_load / 2**20,
             "load_peak_gb": rss_after_load / 2**20, "rss_after_load_gb": held_after_load["VmRSS"] / 2**20,
             "anon_after_load_gb": held_after_load["RssAnon"] / 2**20, "mapped_weights_gb": mapped / 2**30,
-            "anon_before_load_gb": anon_before_load / 2**20,
+            "anon_before_load_gb": anon_before_load / 2**20, "load_s": load_s,
             "step_s": sorted(times[1:])[len(times[1:]) // 2] if len(times) > 1 else times[0]}
 
 
@@ -168,7 +188,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--compare-bits", metavar="SIZE",
                         help="instead: peak memory of 4-bit QLoRA vs float32 LoRA on the SIZE shape")
-    parser.add_argument("--bits", type=int, default=4, choices=[4, 32], help=argparse.SUPPRESS)
+    parser.add_argument("--bits", type=int, default=4, choices=[4, 32, PREQUANTIZED], help=argparse.SUPPRESS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

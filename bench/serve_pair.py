@@ -159,12 +159,13 @@ def child(case: str, job: Path, n: int, new_tokens: int) -> dict[str, Any]:
     import finetune.tasks.registry  # noqa: F401 - what the pair imports lazily (datasets, ...) is not model memory
     from catalog import load_catalog
     from finetune.config.run import RunConfig
+    from finetune.serve.loading import serving_config
     from finetune.serve.pair import Side, model_pair
     from finetune.train.model import load_for_inference, quantization_config
 
     load_catalog()
     torch.manual_seed(0)
-    cfg = RunConfig.from_yaml(job / "config.yaml")
+    cfg = serving_config(RunConfig.from_yaml(job / "config.yaml"), "cpu")[0]  # what the pair serves: same precision
     tok = AutoTokenizer.from_pretrained(cfg.model.name)
     baseline = PeakMemory.now()
     sampler = PeakMemory()
@@ -267,7 +268,15 @@ def timings(job: Path, n: int, new_tokens: int, repeats: int) -> dict[str, float
             )
             model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), **gen)
 
+    from transformers import AutoModelForCausalLM
+
+    plain = AutoModelForCausalLM.from_pretrained(pair.cfg.model.name, dtype=torch.float32).eval()
+
+    def plain_decode() -> None:  # what anyone would run: the float32 base's own generate
+        plain.generate(**one, **gen)
+
     with torch.inference_mode():
+        plain_s = best(plain_decode)
         mixed = best(
             lambda: model.generate(**both, **gen, adapter_names=[BASE_ADAPTER] * n + [pair.adapter] * n)
         )
@@ -283,6 +292,8 @@ def timings(job: Path, n: int, new_tokens: int, repeats: int) -> dict[str, float
         "row_by_row_s": rows,
         "tokens_per_s_adapter": new_tokens / with_adapter,
         "tokens_per_s_base": new_tokens / without,
+        "tokens_per_s_plain_generate": new_tokens / plain_s,
+        "served_precision": pair.precision_note or "as trained",
     }
 
 

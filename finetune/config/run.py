@@ -119,6 +119,9 @@ class TrainSettings(_Part):
         0, ge=0, description="Stop after this many evaluations without improvement (0 = never stop early)."
     )
     packing: bool = Field(False, description="Chat: pack short conversations into full-length blocks.")
+    mixed_precision: Literal["auto", "no", "bf16"] = Field(
+        "auto", description="bf16 autocast of the matmuls on a float32 base; auto = on CPUs with bfloat16 "
+                            "instructions (AVX512-BF16 or AMX), off elsewhere (a GPU base already computes in bf16).")
     save_steps: int = Field(50, ge=1, description="Write a resumable checkpoint every N steps.")
     seed: int = Field(42, description="Seed of initialisation and shuffling.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where to train; auto = CUDA when present.")

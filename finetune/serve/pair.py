@@ -60,8 +60,15 @@ class ModelPair:
     """
 
     def __init__(self, job_dir: Path) -> None:
+        from finetune.serve.loading import serving_config
         from finetune.tasks.registry import recipe_for
-        from finetune.train.model import job_labels, load_for_inference, model_kind, resolve_model_source
+        from finetune.train.model import (
+            job_labels,
+            load_for_inference,
+            model_kind,
+            pick_device,
+            resolve_model_source,
+        )
 
         if not (job_dir / "config.yaml").is_file():
             raise JobError(f"{job_dir.name} is not a job folder: it has no config.yaml.")
@@ -72,8 +79,9 @@ class ModelPair:
         self.kind = model_kind(self.cfg.task, self.base_source, revision=self.cfg.model.revision,
                                trust_remote_code=self.cfg.model.trust_remote_code)
         self.labels = job_labels(job_dir)
+        served, self.precision_note = serving_config(self.cfg, pick_device(self.cfg.train.device))
         with quiet_loading():
-            self.model, self.tokenizer = load_for_inference(job_dir, self.cfg)
+            self.model, self.tokenizer = load_for_inference(job_dir, served)
         guard_cpu_packing(self.model)
         self.adapter = str(self.model.active_adapter)
         self.recipe = recipe_for(self.kind, self.cfg.task, self.cfg, self.labels)

@@ -105,9 +105,13 @@ def load_run_data(cfg: RunConfig) -> RunData:
                    splits=splits, seed=d.seed)
 
 
-def training_arguments(cfg: RunConfig, job_dir: Path, device: str, has_eval: bool) -> Any:
-    """Map the config's train section onto transformers ``TrainingArguments``."""
+def training_arguments(cfg: RunConfig, job_dir: Path, device: str, has_eval: bool, *,
+                       loss_only_eval: bool = False) -> Any:
+    """Map the config's train section onto transformers ``TrainingArguments`` (``loss_only_eval``: the periodic
+    evaluation needs only the loss, so no logits are gathered)."""
     from transformers import TrainingArguments
+
+    from finetune.train.speed import use_bf16_autocast
 
     t = cfg.train
     by_steps = t.eval_steps > 0
@@ -145,6 +149,8 @@ def training_arguments(cfg: RunConfig, job_dir: Path, device: str, has_eval: boo
         disable_tqdm=True,
         optim="adamw_torch",
         remove_unused_columns=True,
+        bf16=use_bf16_autocast(cfg, device),
+        prediction_loss_only=loss_only_eval,
     )
 
 
@@ -155,6 +161,7 @@ def fit(cfg: RunConfig, job_dir: Path, events: EventWriter, data: RunData, resum
     from finetune.tasks.registry import recipe_for
     from finetune.train.callbacks import EventCallback, StopOnSignal
     from finetune.train.model import load_for_training, model_kind, pick_device, resolve_model_source
+    from finetune.train.speed import selected_token_trainer
 
     set_seed(cfg.train.seed)  # before the model: LoRA matrices and new heads are initialised randomly
     distributed.prepare_process(cfg)  # multi-GPU: each rank on its own GPU, not all on cuda:0
@@ -172,13 +179,17 @@ def fit(cfg: RunConfig, job_dir: Path, events: EventWriter, data: RunData, resum
     has_eval = len(eval_ds) > 0
     if cfg.train.early_stopping_patience and has_eval:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping_patience))
-    trainer = Trainer(
+    # a decoder-only model learns the answer tokens only: build logits there alone (finetune.train.speed)
+    trainer_class = selected_token_trainer() if recipe.decoder_only else Trainer
+    metrics = recipe.compute_metrics()
+    trainer = trainer_class(
         model=model,
-        args=training_arguments(cfg, job_dir, pick_device(cfg.train.device), has_eval),
+        args=training_arguments(cfg, job_dir, pick_device(cfg.train.device), has_eval,
+                                loss_only_eval=metrics is None),
         train_dataset=train_ds,
         eval_dataset=eval_ds if has_eval else None,
         data_collator=recipe.collator(tokenizer, model),
-        compute_metrics=recipe.compute_metrics(),
+        compute_metrics=metrics,
         callbacks=callbacks,
     )
     distributed.check_fsdp_engaged(trainer)  # an FSDP launch must not quietly train as DDP

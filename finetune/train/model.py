@@ -222,10 +222,22 @@ def _load(cfg: RunConfig, source: str, kind: str, labels: list[str] | None, devi
         kwargs["dtype"] = torch.float32 if cfg.quantization.bits == 32 else compute_dtype(cfg, device)
         if device_map is not None:
             kwargs["device_map"] = device_map
+    from finetune.train import quantized
+
+    # decoder-only 4-bit bases: read the cached 4-bit copy when there is one, else quantize and write it
+    cached = quantized.cache_folder(cfg, source, quant.bnb_4bit_compute_dtype) \
+        if kind == "causal" and not sharded and quant is not None and cfg.quantization.bits == 4 else None
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(source, revision=cfg.model.revision,
                                                                trust_remote_code=cfg.model.trust_remote_code)
-        model = auto_class.from_pretrained(source, **kwargs)
+        if cached is not None and quantized.is_ready(cached):
+            plain = {k: v for k, v in kwargs.items() if k not in ("quantization_config", "revision")}
+            model = auto_class.from_pretrained(str(cached), **plain)
+            model.name_or_path = model.config._name_or_path = source  # adapters and cards name the real base
+        else:
+            model = auto_class.from_pretrained(source, **kwargs)
+            if cached is not None:
+                quantized.save_copy(model, cached)
     except OSError as exc:
         raise ModelError(
             f"Could not load '{cfg.model.name}': {str(exc).splitlines()[0]} "
