@@ -187,7 +187,7 @@ def start_finetune(services: Services, session: Session, **kwargs: Any) -> Resul
     train_rows = report.rows - held
     fitted = fit_to_machine(cfg, args)
     cfg, adjusted = fitted.config, fitted.changes
-    est = {"memory_gb": fitted.memory_gb, "time": fitted.time}
+    est = {"memory_gb": fitted.memory_gb, "time": fitted.time_with_scoring}
     check_available(entry, cfg.task)
     plan = {"model": cfg.model.name, "dataset": cfg.data.path, "task": cfg.task, "epochs": cfg.train.epochs,
             "learning_rate": cfg.train.learning_rate, "batch_size": cfg.train.batch_size,

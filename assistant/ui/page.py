@@ -119,13 +119,14 @@ def build_ui(assistant: Assistant | None = None, settings: Settings | None = Non
                     cmp_load = gr.Button("Show comparison", scale=1)
                 cmp_summary = gr.Markdown(elem_id="tw-compare")
                 with gr.Row():
-                    probe = gr.Textbox(label="Try an input", scale=4)
-                    probe_btn = gr.Button("Run base and tuned", scale=1)
+                    probe = gr.Textbox(label="Try an input", scale=4, elem_id="tw-probe")
+                    probe_btn = gr.Button("Run base and tuned", scale=1, elem_id="tw-probe-run")
                 with gr.Row():
-                    base_out = gr.Markdown(label="Base")
-                    tuned_out = gr.Markdown(label="Tuned")
+                    base_out = gr.Markdown(label="Base", elem_id="tw-probe-base")
+                    tuned_out = gr.Markdown(label="Tuned", elem_id="tw-probe-tuned")
                 cmp_examples = gr.Dataframe(label="Held-out examples (disagreements first)", interactive=False,
-                                            wrap=True, column_widths=["14%", "14%", "14%", "10%", "48%"])
+                                            wrap=True, column_widths=["14%", "14%", "14%", "10%", "48%"],
+                                            elem_id="tw-compare-examples")
                 gr.Markdown("### Blind A/B\nType an input: the two models' answers appear as **A** and **B** in "
                             "random order. Vote, then see which was the tuned model.")
                 with gr.Row():

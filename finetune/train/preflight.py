@@ -39,11 +39,14 @@ from catalog.plan_fit import entry_dims, estimate_shape_memory, fit_plan, smalle
 from finetune.config.defaults import estimate_shape
 from finetune.config.run import RunConfig
 from finetune.data.intake import LoadedData
+from finetune.train.budget import gpus_here, scoring_seconds, sharded_gb
 
 log = logging.getLogger(__name__)
 
 CPU_TIME_BUDGET_S = 360.0
-"""Longest training a default plan may take on a CPU-only machine (evaluation comes on top)."""
+"""Longest training a default plan may take on a CPU-only machine."""
+CPU_JOB_BUDGET_S = 480.0
+"""Longest whole job (training + scoring base and tuned on the held-out rows) a default CPU plan may take."""
 LENGTH_PERCENTILE = 99
 """Examples longer than this percentile of the training rows are truncated by the data-driven length."""
 LENGTH_MULTIPLE = 64
@@ -69,6 +72,8 @@ class Preflight:
     """Estimated peak memory (None for a model whose size could not be read)."""
     seconds: float | None
     """Estimated training time (None when it could not be estimated)."""
+    eval_seconds: float | None = None
+    """Estimated time to score base and tuned on the held-out rows (generative jobs on a CPU; else None)."""
     lengths: dict[str, int] = field(default_factory=dict)
     """Tokens per training example as the model sees it: p50, p95, p99 and max (empty when not measured)."""
 
@@ -76,6 +81,13 @@ class Preflight:
     def time(self) -> str:
         """The training time for people, e.g. 'about 6 minutes' ('unknown' when not estimated)."""
         return "unknown" if self.seconds is None else f"about {format_duration(self.seconds)}"
+
+    @property
+    def time_with_scoring(self) -> str:
+        """Training time, and the held-out scoring that follows when it was estimated."""
+        if self.eval_seconds is None:
+            return self.time
+        return f"{self.time}, then about {format_duration(self.eval_seconds)} scoring base and tuned on the held-out rows"
 
     def summary(self) -> list[str]:
         """The plan in a few lines for the command line: shape, memory, time, lengths and every change."""
@@ -90,7 +102,7 @@ class Preflight:
                  f"gradient checkpointing {'on' if t.gradient_checkpointing else 'off'}, {self.steps} steps"]
         memory = "unknown" if self.memory_gb is None else f"{self.memory_gb:.1f} GB"
         lines.append(f"  estimated peak memory {memory} of {memory_budget_gb(self.hardware):.1f} GB allowed on "
-                     f"{self.hardware.describe()}; training {self.time}")
+                     f"{self.hardware.describe()}; training {self.time_with_scoring}")
         if self.lengths:
             lines.append("  tokens per example: " + ", ".join(f"{k} {v}" for k, v in self.lengths.items()))
         lines += [f"  changed: {change}" for change in self.changes]
@@ -149,8 +161,11 @@ def preflight(cfg: RunConfig, *, explicit: Collection[str] = (), loaded: LoadedD
     steps = _total_steps(cfg, per_epoch)
     seconds = _seconds(cfg, model, hw, tokens, len(train), steps, per_epoch)
     time_explicit = {"train.max_steps", "train.epochs"} & explicit
-    if hw.device == "cpu" and seconds is not None and seconds > CPU_TIME_BUDGET_S and not time_explicit:
-        capped = max(1, int(steps * CPU_TIME_BUDGET_S / seconds))
+    eval_s = _eval_seconds(cfg, model, hw, held, tokens)
+    budget = min(CPU_TIME_BUDGET_S, CPU_JOB_BUDGET_S - (eval_s or 0.0))
+    budget = max(budget, CPU_TIME_BUDGET_S / 4)  # scoring many rows must not squeeze training to nothing
+    if hw.device == "cpu" and seconds is not None and seconds > budget and not time_explicit:
+        capped = max(1, int(steps * budget / seconds))
         if capped < steps:
             cfg = _updated(cfg, {"train": {"max_steps": capped}})
             seconds = seconds * capped / steps
@@ -158,7 +173,7 @@ def preflight(cfg: RunConfig, *, explicit: Collection[str] = (), loaded: LoadedD
             changes.append(f"capped at {capped} steps to finish in about {format_duration(seconds)} on this CPU; "
                            "raise train.max_steps for a longer run")
     return Preflight(config=cfg, changes=changes, hardware=hw, train_rows=len(train), held_out_rows=held,
-                     steps=steps, memory_gb=memory_gb, seconds=seconds, lengths=lengths)
+                     steps=steps, memory_gb=memory_gb, seconds=seconds, eval_seconds=eval_s, lengths=lengths)
 
 
 def _load(cfg: RunConfig) -> LoadedData:
@@ -317,6 +332,20 @@ def _fit_memory(cfg: RunConfig, model: _Model, hw: Hardware) -> tuple[RunConfig,
     if fit is None:
         least = smallest_shape(shape)
         need = estimate_shape_memory(model.params, hw, least, **model.dims)
+        gpus = gpus_here(hw) if cfg.train.device != "cpu" and cfg.quantization.bits == 4 else 0
+        for candidate in (shape, least) if gpus > 1 else ():
+            full = estimate_shape_memory(model.params, hw, candidate, **model.dims)
+            per_gpu = sharded_gb(full.breakdown, gpus)
+            if per_gpu <= memory_budget_gb(hw):  # the launch rule shards it: each GPU's share must fit
+                change = (f"does not fit one GPU (about {full.total_gb:.1f} GB): FSDP-QLoRA shards the 4-bit base "
+                          f"over the {gpus} GPUs, about {per_gpu:.1f} GB each")
+                if candidate is least:
+                    cfg = _updated(cfg, {"train": {"batch_size": 1, "gradient_checkpointing": True,
+                                                   "gradient_accumulation": shape.batch_size
+                                                   * shape.gradient_accumulation},
+                                         "data": {"max_length": least.seq_len}})
+                    change += f", at batch 1 and {least.seq_len} tokens with gradient checkpointing"
+                return cfg, round(per_gpu, 2), [change]
         raise TunewiseError(f"{cfg.model.name} does not fit here even with batch 1, {least.seq_len} tokens and "
                             f"gradient checkpointing: it needs about {need.total_gb:.1f} GB and {hw.describe()} "
                             f"allows {memory_budget_gb(hw):.1f} GB for training. Pick a smaller model from the "
@@ -326,6 +355,12 @@ def _fit_memory(cfg: RunConfig, model: _Model, hw: Hardware) -> tuple[RunConfig,
                                        "gradient_checkpointing": fit.gradient_checkpointing},
                              "data": {"max_length": fit.seq_len}})
     return cfg, round(fit.estimate.total_gb, 2), list(fit.changes)
+
+
+def _eval_seconds(cfg: RunConfig, model: _Model, hw: Hardware, held: int, tokens: list[int]) -> float | None:
+    """Time to score base and tuned on the held-out rows (see :func:`finetune.train.budget.scoring_seconds`)."""
+    mean = sum(tokens) / len(tokens) if tokens else (cfg.data.max_length or 128) / 2
+    return scoring_seconds(model.kind, model.compute_params, hw, min(held, cfg.eval.max_examples), mean)
 
 
 def _steps_per_epoch(rows: int, cfg: RunConfig) -> int:

@@ -11,7 +11,7 @@ from catalog.hardware import Hardware
 from catalog.plan_fit import EstimateShape, fit_plan
 from finetune.config.defaults import default_config, default_model
 from finetune.train import preflight as preflight_module
-from finetune.train.preflight import CPU_TIME_BUDGET_S, preflight
+from finetune.train.preflight import CPU_JOB_BUDGET_S, CPU_TIME_BUDGET_S, preflight
 from tests.helpers.tiny_models import tiny_llama
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -107,3 +107,27 @@ def test_the_oom_case_and_every_generative_example_get_a_plan_that_fits_and_fini
     t = fitted.config.train
     assert t.batch_size * t.gradient_accumulation == 16 and t.batch_size * fitted.config.data.max_length < 16 * 1024
     assert fitted.seconds is not None and fitted.seconds <= CPU_TIME_BUDGET_S + 1
+    # the whole job, scoring base and tuned on the held-out rows included, fits the job budget
+    assert fitted.eval_seconds is not None and fitted.seconds + fitted.eval_seconds <= CPU_JOB_BUDGET_S + 1
+    assert "scoring base and tuned on the held-out rows" in "\n".join(fitted.summary())
+
+
+def test_a_model_too_big_for_one_gpu_is_planned_sharded_when_there_are_several(
+        tiny_causal: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refusing here would make the launch rule's FSDP-QLoRA unreachable: each GPU's share must fit."""
+    from catalog.errors import TunewiseError
+
+    t4 = Hardware(device="cuda", gpu_name="Tesla T4", gpu_memory_gb=15.0, ram_gb=64.0, cpu_count=8)
+    cfg, _ = default_config("chat", tiny_causal, {"data.path": "examples/chat_house_style.jsonl"})
+    big = preflight_module._Model(params=30_000_000_000, dims={}, kind="causal", context=None, tokenizer=None,
+                                  compute_params=30_000_000_000)
+    monkeypatch.setattr(preflight_module, "gpus_here", lambda hw: 1)
+    with pytest.raises(TunewiseError, match="does not fit here"):
+        preflight_module._fit_memory(cfg, big, t4)
+    monkeypatch.setattr(preflight_module, "gpus_here", lambda hw: 8)
+    fitted, per_gpu, changes = preflight_module._fit_memory(cfg, big, t4)
+    assert per_gpu is not None and per_gpu <= memory_budget_gb(t4)
+    assert any("FSDP-QLoRA shards the 4-bit base over the 8 GPUs" in c for c in changes)
+    eight_bit = cfg.model_copy(update={"quantization": cfg.quantization.model_copy(update={"bits": 8})})
+    with pytest.raises(TunewiseError):  # 8-bit weights cannot be sharded: still refused
+        preflight_module._fit_memory(eight_bit, big, t4)
