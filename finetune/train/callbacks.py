@@ -59,7 +59,13 @@ class EventCallback(TrainerCallback):
 
 
 class StopOnSignal(TrainerCallback):
-    """On SIGTERM/SIGINT, finish the current step, save a checkpoint and stop training."""
+    """On SIGTERM/SIGINT, finish the current step, save a checkpoint and stop training.
+
+    With several processes (DDP, FSDP) the signal reaches the ranks at slightly different moments; a rank that
+    stopped one step before the others would leave them waiting in the next gradient all-reduce forever. So
+    after every step the ranks agree (a one-number all-reduce of "asked to stop", max over ranks) and all stop
+    at the same step.
+    """
 
     def __init__(self) -> None:
         self.requested = False
@@ -70,6 +76,21 @@ class StopOnSignal(TrainerCallback):
         self.requested = True
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if self.requested:
+        if self._agreed(args):
             control.should_save = True
             control.should_training_stop = True
+
+    def _agreed(self, args: Any) -> bool:
+        """Whether any rank was asked to stop (this rank's flag alone in a one-process run)."""
+        if getattr(args, "world_size", 1) <= 1:
+            return self.requested
+        import torch
+        import torch.distributed as dist
+
+        if not (dist.is_available() and dist.is_initialized()):
+            return self.requested
+        device = args.device if dist.get_backend() == "nccl" else torch.device("cpu")
+        flag = torch.tensor([1.0 if self.requested else 0.0], device=device)
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+        self.requested = bool(flag.item() > 0)
+        return self.requested

@@ -109,3 +109,20 @@ def test_ranks_left_behind_by_a_killed_launcher_are_killed(runner: JobRunner, wo
     assert ended.status == "interrupted", ended.reason
     gone, alive = psutil.wait_procs(ranks, timeout=30)
     assert not alive, "ranks outlived their launcher"
+
+
+def test_a_stop_signal_reaching_one_rank_stops_every_rank_at_the_same_step(runner: JobRunner,
+                                                                          workspace: Path) -> None:
+    """The ranks agree on stopping after each step: a rank that stopped alone would leave the other waiting in
+    the next gradient all-reduce forever."""
+    job = runner.submit(tiny_job(workspace, max_steps=2000, save_steps=1000), launch=TWO_CPU_PROCESSES)
+    ranks = ranks_of(job)
+    wait_for_step(job, 2)
+    late = next(p for p in ranks if p.environ().get("RANK") == "1")
+    late.send_signal(signal.SIGTERM)  # rank 1 only; rank 0 never hears of it
+    gone, alive = psutil.wait_procs(ranks, timeout=TIMEOUT_S)
+    assert not alive, "a rank kept training (or hung in an all-reduce) after the other stopped"
+    ended = runner.wait(job.id, timeout=60)
+    assert ended.status != "running"
+    saved = sorted(int(p.name.split("-")[1]) for p in (job.path / "checkpoints").glob("checkpoint-*"))
+    assert saved, "the agreed stop saves a checkpoint to resume from"
