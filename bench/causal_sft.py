@@ -90,12 +90,12 @@ def child(side: str, args: argparse.Namespace) -> dict[str, Any]:
             from finetune.train.speed import selected_token_trainer, use_bf16_autocast
 
             recipe = recipe_for("causal", "chat", cfg, None)
-            targs = training_arguments(cfg, Path(tmp), "cpu", False, loss_only_eval=True)
+            targs = training_arguments(cfg, Path(tmp), "cpu", False, loss_only_eval=True, decoder_only=True)
             targs.save_strategy, targs.logging_steps = "no", 10**6
             trainer = selected_token_trainer()(
                 model=model, args=targs, train_dataset=recipe.features(records, tokenizer),
                 data_collator=_counting(recipe.collator(tokenizer, model), seen), callbacks=[clock])
-            bf16 = use_bf16_autocast(cfg, "cpu")
+            bf16 = use_bf16_autocast(cfg, "cpu", decoder_only=True)
         else:
             from datasets import Dataset
             from trl import SFTConfig, SFTTrainer

@@ -6,8 +6,8 @@
 Both sides train the same model (the packaged all-MiniLM-L6-v2 in 4-bit NF4 + LoRA r=16 by default), on
 the same rows, for the same number of optimizer steps, each in a fresh subprocess:
 
-* **ours**: tunewise's recipe and training arguments - dynamic padding, length-grouped batches, and bf16
-  autocast where the CPU has bfloat16 instructions (``finetune.train.speed.use_bf16_autocast``);
+* **ours**: tunewise's recipe and training arguments - dynamic padding, length-grouped batches, and the jobs' autocast
+  rule (``finetune.train.speed.use_bf16_autocast``: off for encoders such as this one);
 * **best_hf** (the baseline of the goal): what a careful user writes - ``DataCollatorWithPadding``,
   ``group_by_length``, float32 compute;
 * **tutorial** (informative): every row padded to ``max_length``, random batches.

@@ -120,8 +120,9 @@ class TrainSettings(_Part):
     )
     packing: bool = Field(False, description="Chat: pack short conversations into full-length blocks.")
     mixed_precision: Literal["auto", "no", "bf16"] = Field(
-        "auto", description="bf16 autocast of the matmuls on a float32 base; auto = on CPUs with bfloat16 "
-                            "instructions (AVX512-BF16 or AMX), off elsewhere (a GPU base already computes in bf16).")
+        "auto", description="bf16 autocast of the matmuls on a float32 base; auto = decoder-only models on CPUs "
+                            "with bfloat16 instructions (AVX512-BF16 or AMX), off elsewhere (encoders lost accuracy with it; "
+                            "a GPU base already computes in bf16).")
     save_steps: int = Field(50, ge=1, description="Write a resumable checkpoint every N steps.")
     seed: int = Field(42, description="Seed of initialisation and shuffling.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where to train; auto = CUDA when present.")

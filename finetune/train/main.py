@@ -106,9 +106,9 @@ def load_run_data(cfg: RunConfig) -> RunData:
 
 
 def training_arguments(cfg: RunConfig, job_dir: Path, device: str, has_eval: bool, *,
-                       loss_only_eval: bool = False) -> Any:
+                       loss_only_eval: bool = False, decoder_only: bool = False) -> Any:
     """Map the config's train section onto transformers ``TrainingArguments`` (``loss_only_eval``: the periodic
-    evaluation needs only the loss, so no logits are gathered)."""
+    evaluation needs only the loss, so no logits are gathered; ``decoder_only``: bf16 autocast may apply)."""
     from transformers import TrainingArguments
 
     from finetune.train.speed import use_bf16_autocast
@@ -149,7 +149,7 @@ def training_arguments(cfg: RunConfig, job_dir: Path, device: str, has_eval: boo
         disable_tqdm=True,
         optim="adamw_torch",
         remove_unused_columns=True,
-        bf16=use_bf16_autocast(cfg, device),
+        bf16=use_bf16_autocast(cfg, device, decoder_only=decoder_only),
         prediction_loss_only=loss_only_eval,
     )
 
@@ -185,7 +185,7 @@ def fit(cfg: RunConfig, job_dir: Path, events: EventWriter, data: RunData, resum
     trainer = trainer_class(
         model=model,
         args=training_arguments(cfg, job_dir, pick_device(cfg.train.device), has_eval,
-                                loss_only_eval=metrics is None),
+                                loss_only_eval=metrics is None, decoder_only=recipe.decoder_only),
         train_dataset=train_ds,
         eval_dataset=eval_ds if has_eval else None,
         data_collator=recipe.collator(tokenizer, model),
