@@ -30,7 +30,7 @@ def test_summarization_journey_on_real_weights(page: object, app_server: dict) -
     click_suggestion(page, "Yes, start the fine-tuning")
     wait_for_text(page, "Started fine-tuning job")
     page.get_by_role("tab", name="Jobs").click()  # type: ignore[attr-defined]
-    page.locator("#tw-job-detail").get_by_text("succeeded").wait_for(timeout=1_500_000)  # type: ignore[attr-defined]
+    page.locator("#tw-job-detail").get_by_text("succeeded").wait_for(timeout=2_400_000)  # type: ignore[attr-defined]
     detail = page.locator("#tw-job-detail").inner_text()  # type: ignore[attr-defined]
     assert "rouge" in detail.lower()
 
