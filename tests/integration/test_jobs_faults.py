@@ -400,10 +400,9 @@ def test_a_cancel_that_is_ignored_is_forced_after_the_grace_period(make_runner: 
     job = runner.submit(job_config(max_steps=200))
     assert job.pid
     os.kill(job.pid, signal.SIGSTOP)  # a stopped process cannot act on SIGTERM
-    asked = time.time()
     runner.cancel(job.id)
+    assert pid_alive(job.pid), "the grace period comes before the kill, not an immediate SIGKILL"
     ended = runner.wait(job.id, timeout=30)
-    assert time.time() - asked >= 1.0
     assert ended.status == "cancelled" and ended.exit_code == -signal.SIGKILL
     assert ended.reason and "by force" in ended.reason and "Traceback" not in ended.reason
     assert not pid_alive(job.pid)
