@@ -130,14 +130,9 @@ def parser() -> argparse.ArgumentParser:
 
 def measure(argv: list[str]) -> dict[str, dict[str, Any]]:
     """Each side in a fresh process with its own workspace; every measurement."""
-    from bench.common import run_json_child
+    from bench.common import run_sides
 
-    results = {}
-    for side in SIDES:
-        with tempfile.TemporaryDirectory(prefix="tw-bench-") as home:
-            results[side] = run_json_child([sys.executable, __file__, "--child", side, *argv],
-                                           env={**os.environ, "TUNEWISE_HOME": home, "TUNEWISE_OFFLINE": "1"})
-    return results
+    return run_sides(__file__, SIDES, argv, TUNEWISE_OFFLINE="1")
 
 
 def main() -> None:

@@ -96,6 +96,20 @@ def run_json_child(command: list[str], env: dict[str, str] | None = None, timeou
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def run_sides(script: str, sides: tuple[str, ...], argv: list[str], **env: str) -> dict[str, dict[str, Any]]:
+    """Run ``script --child SIDE ARGV`` for each side, each in a fresh process with its own temporary workspace
+    (``TUNEWISE_HOME``) and the extra environment ``env``; each child's JSON result by side."""
+    import sys
+    import tempfile
+
+    results = {}
+    for side in sides:
+        with tempfile.TemporaryDirectory(prefix="tw-bench-") as home:
+            results[side] = run_json_child([sys.executable, script, "--child", side, *argv],
+                                           env={**os.environ, "TUNEWISE_HOME": home, **env})
+    return results
+
+
 def machine() -> dict[str, Any]:
     """What the figures were measured on: CPU model, cores, memory, load and library versions."""
     info: dict[str, Any] = {"platform": platform.platform(), "python": platform.python_version(),

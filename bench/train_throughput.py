@@ -139,14 +139,9 @@ def measure(argv: list[str]) -> dict[str, dict[str, Any]]:
     Args:
         argv: command-line options for the children (``--steps``, ``--rows``, ...; see :func:`parser`).
     """
-    from bench.common import run_json_child
+    from bench.common import run_sides
 
-    results = {}
-    for side in SIDES:
-        with tempfile.TemporaryDirectory(prefix="tw-bench-") as home:
-            results[side] = run_json_child([sys.executable, __file__, "--child", side, *argv],
-                                           env={**os.environ, "TUNEWISE_HOME": home})
-    return results
+    return run_sides(__file__, SIDES, argv)
 
 
 def main() -> None:
