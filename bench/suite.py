@@ -204,6 +204,23 @@ def advisor(quick: bool) -> BenchOutcome:
     return BenchOutcome(figures, {"v1": runs[""], "v2": runs["_v2"], "v3": runs["_v3"]})
 
 
+def ray_overhead(quick: bool) -> BenchOutcome:
+    """The same MiniLM job submitted to a loopback Ray cluster vs run by the local executor: wall time."""
+    from bench import ray_overhead as ro
+
+    argv = ["--runs", "1", "--rows", "400"] if quick else ["--runs", "2", "--two-nodes"]
+    raw = ro.measure(argv)
+    figures = {
+        "ray_job_wall_vs_local": Figure(
+            raw["ratio"], Goal("<=", 1.5),
+            what="submission to succeeded with results in the job folder, Ray executor / local executor, same "
+                 "MiniLM job (goal proposed here, not from the issue)"),
+        "ray_job_overhead_s": Figure(raw["overhead_s"], unit="s",
+                                     what="seconds the Ray path adds to that job (informative)"),
+    }
+    return BenchOutcome(figures, {"argv": argv, **raw})
+
+
 BENCHMARKS: dict[str, Callable[[bool], BenchOutcome]] = {
     "advisor": advisor,
     "guide_latency": guide_latency,
@@ -213,5 +230,6 @@ BENCHMARKS: dict[str, Callable[[bool], BenchOutcome]] = {
     "causal_sft": causal_sft,
     "qlora_memory": qlora_memory,
     "serve_pair": serve_pair,
+    "ray_overhead": ray_overhead,
 }
 """Every benchmark by name, cheapest first (``--only`` takes these names)."""

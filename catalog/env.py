@@ -91,6 +91,9 @@ VARIABLES: dict[str, EnvVar] = {v.name: v for v in (
            "a Ray cluster's dashboard (Jobs API) address; when set, jobs from the page, the agent and "
            "`tunewise train` run there (unset: on this machine)",
            expects="a URL such as http://127.0.0.1:8265"),
+    EnvVar("TUNEWISE_RAY_NODES", "int", 1,
+           "nodes of the Ray cluster each new job trains on (more than 1: Ray Train workers, one per GPU, DDP)",
+           minimum=1, expects="a number of nodes such as 2"),
 )}
 
 

@@ -2,8 +2,8 @@
 
     tunewise train [CONFIG.yaml | --preset NAME] [--model M] [--task T] [--data FILE] [--epochs N]
                    [--max-steps N] [--learning-rate LR] [--batch-size N] [--max-length N] [--column ROLE=NAME]
-                   [--output DIR] [--no-quantize] [--executor local|ray] [--ray-address ADDR] [--detach]
-                   [KEY=VALUE ...]
+                   [--output DIR] [--no-quantize] [--executor local|ray] [--ray-address ADDR] [--ray-nodes N]
+                   [--detach] [KEY=VALUE ...]
 
 The flags are generated from ``RunConfig``'s fields (help = the field's description, choices = its ``Literal``
 values, type = its annotation; bounds are checked by ``RunConfig``'s validation). Any field can be set with a
@@ -66,6 +66,19 @@ def add_train_parser(sub: Any) -> None:
                        "given, else local")
     train.add_argument("--ray-address", metavar="ADDR", default=None,
                        help="the Ray cluster's dashboard address, e.g. http://HEAD:8265 (default TUNEWISE_RAY_ADDRESS)")
+    train.add_argument("--ray-nodes", metavar="N", type=_positive_int, default=None,
+                       help="nodes of the Ray cluster to train on (default TUNEWISE_RAY_NODES, 1): more than 1 starts "
+                       "Ray Train workers, one per GPU (one per node without GPUs), DDP")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of nodes, at least 1, not {text!r}")
+    return value
 
 
 def add_field_flag(parser: argparse.ArgumentParser, flag: str, path: str) -> None:
@@ -235,7 +248,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     for line in fitted.summary():
         say(line)
     cfg = fitted.config
-    runner = JobRunner(executor=args.executor, ray_address=args.ray_address)
+    if args.ray_nodes is not None and args.executor == "local":
+        raise ConfigError("--ray-nodes is for jobs on a Ray cluster; drop --executor local or --ray-nodes.")
+    runner = JobRunner(executor=args.executor, ray_address=args.ray_address, ray_nodes=args.ray_nodes)
     folder = user_path(cfg.output.dir, must_exist=False) if cfg.output.dir else None
     job = runner.submit(cfg, owner="local", folder=folder)
     say(f"job {job.id} in {job.folder}")

@@ -222,7 +222,8 @@ def start_finetune(services: Services, session: Session, **kwargs: Any) -> Resul
 
 def plan_launch_line(services: Services, cfg: Any) -> tuple[Any, str]:
     """Which launch the plan gets and why, in words: here one process, DDP or FSDP-QLoRA over this machine's GPUs;
-    on a Ray cluster (``TUNEWISE_RAY_ADDRESS``) the node decides the same way from its own GPUs.
+    on a Ray cluster (``TUNEWISE_RAY_ADDRESS``) the node decides the same way from its own GPUs, or, over several
+    nodes (``TUNEWISE_RAY_NODES``), Ray Train workers train with DDP.
 
     Returns:
         The launch to submit with (None on a cluster) and the plan's line.
@@ -230,6 +231,11 @@ def plan_launch_line(services: Services, cfg: Any) -> tuple[Any, str]:
     from finetune.jobs.executors.launch import plan_launch
 
     executor = services.runner.executor
+    nodes = int(getattr(executor, "nodes", 1))
+    if executor.remote and nodes > 1:
+        device = "one CPU each" if cfg.train.device == "cpu" else "one per GPU"
+        return None, (f"on {executor.where}, over {nodes} nodes: Ray Train workers ({device}) each train a full copy "
+                      "on their share of every batch (DDP); rank 0 sends the events, checkpoints and results back")
     if executor.remote:
         return None, (f"on {executor.where}: the node it lands on trains it as one process, or with one process "
                       "per GPU (DDP when the model fits one GPU, FSDP-QLoRA when it does not)")

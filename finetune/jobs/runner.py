@@ -61,6 +61,7 @@ class JobRunner:
             address is given or ``TUNEWISE_RAY_ADDRESS`` is set, else ``local``). Jobs already in the store
             keep running where they were started.
         ray_address: The Ray cluster's dashboard address for ``ray`` (default ``TUNEWISE_RAY_ADDRESS``).
+        ray_nodes: Nodes of that cluster each new job trains on (default ``TUNEWISE_RAY_NODES``, 1).
 
     Raises:
         ConfigError: For an unknown executor, or ``ray`` without an address.
@@ -68,7 +69,8 @@ class JobRunner:
 
     def __init__(self, store: JobStore | None = None, max_running: int | None = None, *,
                  max_memory_mb: int | None = None, cancel_grace_s: float | None = None,
-                 executor: str | Executor | None = None, ray_address: str | None = None) -> None:
+                 executor: str | Executor | None = None, ray_address: str | None = None,
+                 ray_nodes: int | None = None) -> None:
         self.store = store or JobStore()
         self.max_running = max_running or env_int("TUNEWISE_MAX_JOBS")
         memory = max_memory_mb or env_int("TUNEWISE_JOB_MEMORY_MB")
@@ -80,7 +82,7 @@ class JobRunner:
         self._ray: dict[str, RayExecutor] = {}
         self._local = LocalExecutor(int(memory) if memory else None)
         self._attach(self._local)
-        self.executor = self._default_executor(executor, ray_address)
+        self.executor = self._default_executor(executor, ray_address, ray_nodes)
         """Where new jobs run."""
         self._last_reconcile = 0.0
         self.reconcile()
@@ -96,19 +98,27 @@ class JobRunner:
             self._ray.setdefault(executor.address, executor)
         return executor
 
-    def _default_executor(self, executor: str | Executor | None, ray_address: str | None) -> Executor:
+    def _default_executor(self, executor: str | Executor | None, ray_address: str | None,
+                          ray_nodes: int | None = None) -> Executor:
         if isinstance(executor, Executor):
             return self._attach(executor)
         address = ray_address or env_str("TUNEWISE_RAY_ADDRESS")
         kind = executor or ("ray" if address else "local")
         if kind == "local":
+            if ray_nodes is not None and ray_nodes > 1:
+                raise ConfigError(f"Training on {ray_nodes} nodes needs a Ray cluster: give --ray-address "
+                                  "http://HEAD:8265 or set TUNEWISE_RAY_ADDRESS.")
             return self._local
         if kind != "ray":
             raise ConfigError(f"Unknown executor {kind!r}: use local (this machine) or ray (a Ray cluster).")
         if not address:
             raise ConfigError("The ray executor needs the cluster's address: give --ray-address "
                               "http://HEAD:8265 or set TUNEWISE_RAY_ADDRESS.")
-        return self._ray_executor(address)
+        nodes = ray_nodes if ray_nodes is not None else env_int("TUNEWISE_RAY_NODES")
+        if nodes == 1:
+            return self._ray_executor(address)
+        # new jobs over several nodes; the jobs already on this cluster are followed by the per-address one
+        return self._attach(RayExecutor(RayExecutor.normalize_address(address), nodes=nodes))
 
     def _ray_executor(self, address: str) -> Executor:
         """The Ray executor for ``address`` (one per cluster, made on first use)."""

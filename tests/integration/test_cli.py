@@ -208,3 +208,13 @@ def test_train_key_value_typo_is_one_error_with_a_hint_and_queues_nothing(tmp_pa
     assert "lora.r" in out.stderr and "2 problem(s)" in out.stderr
     assert "Traceback" not in out.stdout + out.stderr
     assert not (tmp_path / "jobs").exists() or not any((tmp_path / "jobs").iterdir())
+
+
+def test_ray_nodes_is_checked_before_anything_is_queued(tmp_path: Path) -> None:
+    bad = tunewise("train", "--data", str(ROOT / "examples" / "support_tickets.csv"), "--ray-nodes", "0",
+                   home=tmp_path)
+    assert bad.returncode == 2 and "expected a whole number of nodes, at least 1, not '0'" in bad.stderr
+    local = tunewise("train", "--data", str(ROOT / "examples" / "support_tickets.csv"), "--executor", "local",
+                     "--ray-nodes", "2", home=tmp_path)
+    assert local.returncode != 0 and "--ray-nodes is for jobs on a Ray cluster" in local.stderr
+    assert "Traceback" not in local.stderr and not (tmp_path / "jobs").exists()

@@ -10,6 +10,8 @@ here is 127.0.0.1, the dashboard listens on 127.0.0.1 only, and usage stats are 
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import socket
 import subprocess
@@ -194,3 +196,94 @@ def test_a_detached_job_is_followed_by_the_next_runner(ray_cluster: Any, workspa
     assert read_record(folder).kind == "ray"
     assert ended.status == "succeeded", (ended.reason, log_tail(ended))
     assert (folder / "adapter" / "adapter_model.safetensors").is_file() and (folder / "metrics.json").is_file()
+
+
+# -- over several nodes: Ray Train workers, one per node (no GPUs here), DDP over gloo ----------------------------
+@pytest.fixture
+def nodes_runner(ray_cluster: Any, workspace: Path) -> Iterator[JobRunner]:
+    """A runner whose jobs train over both nodes of the cluster; cancels what is still active at the end."""
+    runner = JobRunner(cancel_grace_s=20, executor=RayExecutor(ray_cluster.dashboard, lost_after_s=30, nodes=2))
+    yield runner
+    for job in runner.list():
+        if job.status in ACTIVE:
+            runner.cancel(job.id, wait=True)
+
+
+def training_processes() -> list[Any]:
+    """The training processes that Ray Train workers of these tests started (found by their private folder)."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        with contextlib.suppress(psutil.Error):
+            if "finetune.train" in (proc.info["cmdline"] or []) and "tunewise-rank" in proc.environ().get(
+                    "TUNEWISE_HOME", ""):
+                found.append(proc)
+    return found
+
+
+def test_a_job_over_two_nodes_trains_with_ddp_through_ray_train(nodes_runner: JobRunner, workspace: Path) -> None:
+    job = nodes_runner.submit(tiny_job(workspace))
+    done = nodes_runner.wait(job.id, timeout=TIMEOUT_S)
+    log = (job.path / "train.log").read_text(encoding="utf-8", errors="replace")
+    assert done.status == "succeeded", (done.reason, log[-4000:])
+    record = read_record(job.path)
+    assert record.nodes == 2 and record.launch["nodes"] == 2 and record.launch["strategy"] == "ddp"
+    assert "DDP over 2 nodes x 1 CPU process through Ray Train" in log
+    nodes = {line.rsplit("Ray node ", 1)[1].rstrip(")") for line in log.splitlines() if " of 2 on " in line}
+    assert len(nodes) == 2, "one rank on each node"
+    assert "[rank 1] " in log and "@tunewise:" not in log
+    events = read_events(job.path / "events.jsonl")
+    kinds = [e["type"] for e in events]
+    assert kinds.count("start") == 1 and kinds[-1] == "done", kinds
+    assert len({e["pid"] for e in events if "pid" in e}) == 1, "rank 0 alone wrote the events"
+    start = events[kinds.index("start")]
+    assert start["world_size"] == 2
+    assert start["total_steps"] == math.ceil(start["train_examples"] / (8 * 2))  # a batch of 8 on each rank
+    for name in ("adapter/adapter_model.safetensors", "metrics.json", "README.md"):
+        assert (job.path / name).is_file(), name
+    assert not training_processes()
+
+
+def test_a_cancel_over_two_nodes_checkpoints_and_the_resume_trains_on_both_again(nodes_runner: JobRunner,
+                                                                                  workspace: Path) -> None:
+    job = nodes_runner.submit(tiny_job(workspace, max_steps=400, save_steps=5))
+    wait_for_step(job, 7)
+    cancelled = nodes_runner.cancel(job.id, wait=True)
+    assert cancelled.status == "cancelled", (cancelled.reason, log_tail(job))
+    assert cancelled.reason.startswith("Cancelled on request; it can be resumed."), cancelled.reason
+    step = max(int(p.name.split("-")[1]) for p in (job.path / "checkpoints").glob("checkpoint-*"))
+    assert step >= 5 and (job.path / "checkpoints" / f"checkpoint-{step}" / "trainer_state.json").is_file()
+
+    resumed = nodes_runner.resume(job.id)
+    assert resumed.status == "running"
+    wait_for_step(job, step + 1)
+    nodes_runner.cancel(job.id, wait=True)
+    runs = [e for e in read_events(job.path / "events.jsonl") if e.get("type") == "start"]
+    assert len(runs) == 2 and runs[1]["step"] == step and runs[1]["world_size"] == 2, runs
+    assert not training_processes()
+
+
+def test_a_killed_node_fails_a_two_node_job_and_leaves_no_training_behind(nodes_runner: JobRunner,
+                                                                          ray_cluster: Any, workspace: Path) -> None:
+    job = nodes_runner.submit(tiny_job(workspace, max_steps=2000, save_steps=1000))
+    wait_for_step(job, 2)
+    ray_cluster.remove_node(ray_cluster.worker, allow_graceful=False)
+    try:
+        ended = nodes_runner.wait(job.id, timeout=180)
+        assert ended.status == "failed", (ended.status, ended.reason, log_tail(job))
+        assert ended.reason.startswith("A worker of the job on the Ray cluster failed"), ended.reason
+        assert ended.finished is not None and ended.pid is None
+        deadline = time.time() + 30
+        while training_processes() and time.time() < deadline:
+            time.sleep(0.5)
+        assert not training_processes(), "a rank's training outlived its Ray Train worker"
+    finally:
+        ray_cluster.worker = ray_cluster.add_node(num_cpus=1, node_ip_address="127.0.0.1", resources={WORKER: 1})
+
+
+def test_more_nodes_than_the_cluster_has_fail_the_job_with_the_count(ray_cluster: Any, workspace: Path) -> None:
+    runner = JobRunner(executor=RayExecutor(ray_cluster.dashboard, lost_after_s=30, nodes=3))
+    ended = runner.wait(runner.submit(tiny_job(workspace)).id, timeout=TIMEOUT_S)
+    assert ended.status == "failed"
+    assert "asks for 3 nodes" in ended.reason and "has 2 with a CPU" in ended.reason, ended.reason

@@ -34,6 +34,7 @@ class ExecutorRecord:
         submission_id: The Ray job of the job's current run (``ray`` only; None before it is submitted).
         log_lines: Lines of that Ray job's log already copied into the job folder (``ray`` only).
         first_event: Events in ``events.jsonl`` before that run began (``ray`` only): its own come after.
+        nodes: Nodes the job trains on (``ray`` only; more than 1: Ray Train workers, DDP).
     """
 
     kind: str = "local"
@@ -42,6 +43,7 @@ class ExecutorRecord:
     submission_id: str | None = None
     log_lines: int = 0
     first_event: int = 0
+    nodes: int = 1
 
 
 def read_record(folder: Path) -> ExecutorRecord:

@@ -40,6 +40,8 @@ class Launch:
         device: ``cuda`` or ``cpu`` (several CPU processes only in tests: DDP over gloo).
         reason: Why, in one sentence for the plan.
         mixed_precision: accelerate's ``mixed_precision`` for a multi-process launch.
+        nodes: Machines the processes are spread over (more than 1: Ray Train workers on a Ray cluster, DDP
+            only; ``processes`` counts all of them).
     """
 
     processes: int = 1
@@ -47,6 +49,7 @@ class Launch:
     device: Literal["cpu", "cuda"] = "cpu"
     reason: str = ""
     mixed_precision: MixedPrecision = "no"
+    nodes: int = 1
 
     def __post_init__(self) -> None:
         if self.processes < 1 or (self.strategy == "ddp" and self.processes < 2):
@@ -54,13 +57,20 @@ class Launch:
                               f"processes, not {self.processes}.")
         if self.strategy == "single" and self.processes != 1:
             raise ConfigError("A single-process launch has exactly one process.")
+        if self.nodes < 1 or self.processes % self.nodes:
+            raise ConfigError(f"{self.processes} processes cannot be spread evenly over {self.nodes} nodes.")
+        if self.nodes > 1 and self.strategy != "ddp":
+            raise ConfigError(f"Over several nodes tunewise trains with DDP only, not {self.strategy}.")
 
     def describe(self) -> str:
-        """The launch in a few words, e.g. ``DDP over 4 GPUs``."""
+        """The launch in a few words, e.g. ``DDP over 4 GPUs`` or ``DDP over 2 nodes x 8 GPUs``."""
         if self.strategy == "single":
             return "one process" + (" on one GPU" if self.device == "cuda" else " on the CPU")
         name = "DDP" if self.strategy == "ddp" else "FSDP-QLoRA"
         units = ("GPU", "GPUs") if self.device == "cuda" else ("CPU process", "CPU processes")
+        per_node = self.processes // self.nodes
+        if self.nodes > 1:
+            return f"{name} over {self.nodes} nodes x {per_node} {units[per_node > 1]}"
         return f"{name} over {self.processes} {units[self.processes > 1]}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,6 +115,62 @@ def choose_launch(gpus: int, *, need_gb: float | None, gpu_budget_gb: float | No
     return Launch(processes=gpus, strategy="fsdp-qlora", device="cuda", mixed_precision=mixed_precision, reason=(
         f"The model does not fit one GPU{size}: FSDP-QLoRA shards its 4-bit base over the {gpus} GPUs (about "
         f"{share:.1f} GB each) and parks the shards in CPU memory between uses."))
+
+
+def choose_nodes_launch(nodes: int, gpus_per_node: int, *, need_gb: float | None,
+                        gpu_budget_gb: float | None) -> Launch:
+    """The launch over several nodes of a Ray cluster: DDP, one process per GPU (per node without GPUs).
+
+    FSDP-QLoRA is kept to one machine: its checkpoints are sharded per rank, and without storage that every
+    node shares, each node's shards would stay on its own disk, where no resume could gather them.
+
+    Args:
+        nodes: Nodes to train on, at least 2.
+        gpus_per_node: GPUs each node gives the job (0: one CPU process per node).
+        need_gb: Estimated peak training memory of one full model copy in GB (None: unknown, assumed to fit).
+        gpu_budget_gb: What one GPU may hold for training, in GB (None: unknown).
+
+    Raises:
+        ConfigError: For fewer than 2 nodes, or a model that does not fit one GPU.
+    """
+    if nodes < 2:
+        raise ConfigError(f"A launch over several nodes needs 2 or more, not {nodes}; one node is a normal launch.")
+    if gpus_per_node > 0 and need_gb is not None and gpu_budget_gb is not None and need_gb > gpu_budget_gb:
+        raise ConfigError(
+            f"The model does not fit one GPU (about {need_gb:.1f} GB of {gpu_budget_gb:.0f} GB), and over several "
+            "nodes tunewise trains with DDP only, a full copy per GPU: FSDP checkpoints are sharded per rank, and "
+            "each node would keep its shards on its own disk, out of reach of a resume. Train on one node with "
+            "several GPUs (--ray-nodes 1): the plan shards the model there with FSDP-QLoRA.")
+    per_node = max(gpus_per_node, 1)
+    device: Literal["cpu", "cuda"] = "cuda" if gpus_per_node > 0 else "cpu"
+    unit = "GPU" if gpus_per_node > 0 else "CPU process"
+    return Launch(processes=nodes * per_node, strategy="ddp", device=device, nodes=nodes, reason=(
+        f"{nodes} nodes asked for, {per_node} {unit}{'s' if per_node > 1 else ''} each: Ray Train starts one "
+        f"worker per {unit} and each trains a full copy on its share of every batch (DDP over gloo/NCCL); rank 0 "
+        "sends the events, checkpoints and results back."))
+
+
+def plan_nodes_launch(cfg: RunConfig, nodes: int, gpus_per_node: int, hardware: Hardware | None = None) -> Launch:
+    """The launch of ``cfg`` over ``nodes`` nodes with ``gpus_per_node`` GPUs each (see :func:`choose_nodes_launch`).
+
+    Whether the model fits one GPU is checked only when ``hardware`` describes the GPU nodes: the Ray job's
+    entry point may run on a head node without GPUs, whose hardware says nothing about them.
+
+    Raises:
+        ConfigError: As :func:`choose_nodes_launch`.
+    """
+    gpus = 0 if cfg.train.device == "cpu" else gpus_per_node
+    need = budget = None
+    if gpus > 0 and hardware is not None:  # the GPU nodes' memory: this process may run on a CPU-only head
+        from catalog import load_catalog
+        from catalog.estimate import memory_budget_gb
+        from catalog.plan_fit import estimate_for_entry
+        from finetune.config.defaults import estimate_shape
+
+        entry = load_catalog().get(cfg.model.name)
+        if entry is not None:
+            need, budget = estimate_for_entry(entry, hardware, estimate_shape(cfg)).total_gb, memory_budget_gb(hardware)
+    return choose_nodes_launch(nodes, gpus, need_gb=need, gpu_budget_gb=budget)
 
 
 def gpu_count() -> int:

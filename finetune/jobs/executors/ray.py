@@ -66,14 +66,20 @@ class RayExecutor(Executor):
         address: The dashboard address, e.g. ``http://127.0.0.1:8265`` (``host:port`` means http).
         entrypoint_resources: Custom Ray resources the job's entry point needs, to pin jobs to some nodes.
         lost_after_s: Seconds without contact after which a running job is failed.
+        nodes: Nodes each new job trains on: 1 (the entry point's node, one process per GPU there) or more
+            (Ray Train's ``TorchTrainer``, one worker per GPU, DDP; see :mod:`~finetune.jobs.executors.ray_nodes`).
+            A resumed job keeps the count it was started with.
     """
 
     kind = "ray"
     remote = True
 
     def __init__(self, address: str, *, entrypoint_resources: dict[str, float] | None = None,
-                 lost_after_s: float = LOST_AFTER_S) -> None:
+                 lost_after_s: float = LOST_AFTER_S, nodes: int = 1) -> None:
         super().__init__()
+        if isinstance(nodes, bool) or not isinstance(nodes, int) or nodes < 1:
+            raise ConfigError(f"The number of Ray nodes must be a whole number of at least 1, not {nodes!r}.")
+        self.nodes = nodes
         self.address = self.normalize_address(address)
         self.entrypoint_resources = dict(entrypoint_resources or {})
         self.lost_after_s = lost_after_s
@@ -103,7 +109,7 @@ class RayExecutor(Executor):
 
     def record(self) -> ExecutorRecord:
         """A new job's record: this cluster's address."""
-        return ExecutorRecord(kind=self.kind, address=self.address)
+        return ExecutorRecord(kind=self.kind, address=self.address, nodes=self.nodes)
 
     def check(self) -> None:
         """Make sure the cluster answers before a job is queued for it.
@@ -182,11 +188,16 @@ class RayExecutor(Executor):
             write_record(job.path, record)
             cfg = RunConfig.from_yaml(job.path / "config.yaml")
             gpus = 0 if cfg.train.device == "cpu" else self._gpus_per_node()
+            nodes = max(record.nodes, 1)
+            entry = ENTRY_POINT + (" --resume" if job.resume else "")
+            if nodes > 1:  # the entry point only drives Ray Train's workers: it takes no CPU or GPU of its own
+                entry += f" --nodes {nodes} --gpus-per-node {gpus}"
             client.submit_job(
-                entrypoint=ENTRY_POINT + (" --resume" if job.resume else ""), submission_id=record.submission_id,
+                entrypoint=entry, submission_id=record.submission_id,
                 runtime_env=runtime_env(folder, stop_wait_s=self.context.cancel_grace_s + STOP_MARGIN_S),
-                metadata={"tunewise_job": job.id, "task": job.task}, entrypoint_num_cpus=1,
-                entrypoint_num_gpus=gpus or None, entrypoint_resources=self.entrypoint_resources or None)
+                metadata={"tunewise_job": job.id, "task": job.task}, entrypoint_num_cpus=0 if nodes > 1 else 1,
+                entrypoint_num_gpus=(gpus or None) if nodes == 1 else None,
+                entrypoint_resources=self.entrypoint_resources or None)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         with (job.path / "train.log").open("a", encoding="utf-8") as fh:

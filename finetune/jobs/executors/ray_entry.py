@@ -122,30 +122,42 @@ def main(argv: list[str] | None = None) -> int:
     """Run the job in this Ray job's working directory; return the training's exit code."""
     parser = argparse.ArgumentParser(prog="python -m finetune.jobs.executors.ray_entry")
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint sent along")
+    parser.add_argument("--nodes", type=int, default=1, help="nodes to train on (more than 1: Ray Train workers)")
+    parser.add_argument("--gpus-per-node", type=int, default=0, help="GPUs each node gives the job (--nodes > 1)")
     args = parser.parse_args(argv)
     writer = LogWriter(sys.stdout.fileno())
     folder = Path(tempfile.mkdtemp(prefix="tunewise-job-"))
     try:
         shutil.copytree(Path.cwd(), folder, dirs_exist_ok=True)
-        return _run(folder, writer, resume=args.resume)
+        return _run(folder, writer, resume=args.resume, nodes=args.nodes, gpus_per_node=args.gpus_per_node)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _run(folder: Path, writer: LogWriter, *, resume: bool) -> int:
+def _run(folder: Path, writer: LogWriter, *, resume: bool, nodes: int = 1, gpus_per_node: int = 0) -> int:
     from finetune.config.run import RunConfig
+    from finetune.jobs.executors.launch import plan_nodes_launch
 
     run = _Run(folder, writer)
     os.environ["TUNEWISE_HOME"] = str(folder)  # the config's relative paths are relative to this copy
     try:
         cfg = RunConfig.from_yaml(folder / "config.yaml")
-        launch = plan_launch(cfg)
+        launch = plan_nodes_launch(cfg, nodes, gpus_per_node) if nodes > 1 else plan_launch(cfg)
         if resume:
             set_aside_incomplete_checkpoints(folder)
-        cmd = launch_argv(launch, folder / "config.yaml", folder, resume=resume, python=sys.executable)
+        cmd = [] if nodes > 1 else launch_argv(launch, folder / "config.yaml", folder, resume=resume,
+                                               python=sys.executable)
     except TunewiseError as exc:
         return run.fail(str(exc))
     writer.launch(launch.to_dict())
+    if nodes > 1:
+        from finetune.jobs.executors.ray_nodes import run_on_nodes
+
+        writer.line(f"tunewise: {launch.describe()} through Ray Train, driven from {socket.gethostname()}: "
+                    f"{launch.reason}")
+        code = run_on_nodes(folder, writer, launch, resume=resume)
+        writer.exit(code)
+        return code
     writer.line(f"tunewise: {launch.describe()} on {socket.gethostname()}: {launch.reason}")
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"}
     proc = subprocess.Popen(cmd, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -116,3 +117,17 @@ def test_estimate_arguments_left_out_take_the_default_runs_values() -> None:
     _, mine = estimate_for(EstimateArgs(model_id="Qwen/Qwen2.5-0.5B-Instruct", seq_len=256, batch_size=2))
     assert (mine["seq_len"], mine["batch_size"]) == (256, 2)
 
+
+
+def test_the_plan_says_when_a_job_is_spread_over_ray_nodes(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.tools.actions import plan_launch_line
+
+    monkeypatch.setenv("TUNEWISE_RAY_ADDRESS", "127.0.0.1:1")  # nothing is contacted until a job is submitted
+    monkeypatch.setenv("TUNEWISE_RAY_NODES", "2")
+    services = Services(runner=JobRunner(), single_user=True)
+    cfg, _ = plan_config(StartFinetuneArgs(model_id=MINILM, dataset=TICKETS))
+    launch, line = plan_launch_line(services, cfg)
+    assert launch is None and "over 2 nodes" in line and "(DDP)" in line
+    monkeypatch.setenv("TUNEWISE_RAY_NODES", "1")
+    _, one = plan_launch_line(Services(runner=JobRunner(), single_user=True), cfg)
+    assert "the node it lands on" in one

@@ -17,7 +17,15 @@ from catalog.errors import ConfigError
 from catalog.hardware import Hardware
 from finetune.config.run import RunConfig
 from finetune.jobs.executors.base import RECORD_FILE, ExecutorRecord, read_record, write_record
-from finetune.jobs.executors.launch import ACCELERATE_FILE, Launch, choose_launch, launch_argv, plan_launch
+from finetune.jobs.executors.launch import (
+    ACCELERATE_FILE,
+    Launch,
+    choose_launch,
+    choose_nodes_launch,
+    launch_argv,
+    plan_launch,
+    plan_nodes_launch,
+)
 from finetune.jobs.executors.ray import RayExecutor, ray_outcome
 from finetune.jobs.executors.ray_stream import LogIngest, LogWriter, pack
 from finetune.jobs.runner import JobRunner
@@ -246,6 +254,50 @@ def test_the_executor_comes_from_the_arguments_or_the_environment(workspace: Pat
     runner = JobRunner()
     assert runner.executor.kind == "ray" and runner.executor.where == "the Ray cluster at http://127.0.0.1:1"
     assert JobRunner(executor="local").executor.kind == "local"
+
+
+def test_several_nodes_are_ddp_with_one_worker_per_gpu_or_per_node() -> None:
+    gpus = choose_nodes_launch(2, 8, need_gb=10.0, gpu_budget_gb=70.0)
+    assert (gpus.processes, gpus.nodes, gpus.strategy, gpus.device) == (16, 2, "ddp", "cuda")
+    assert gpus.describe() == "DDP over 2 nodes x 8 GPUs" and "one worker per GPU" in gpus.reason
+    cpus = choose_nodes_launch(3, 0, need_gb=None, gpu_budget_gb=None)
+    assert (cpus.processes, cpus.device) == (3, "cpu") and cpus.describe() == "DDP over 3 nodes x 1 CPU process"
+    assert Launch.from_dict(gpus.to_dict()) == gpus  # the record keeps the node count
+
+
+def test_a_model_that_does_not_fit_one_gpu_is_not_spread_over_nodes() -> None:
+    with pytest.raises(ConfigError, match=r"does not fit one GPU \(about 90.0 GB of 70 GB\).*--ray-nodes 1"):
+        choose_nodes_launch(2, 8, need_gb=90.0, gpu_budget_gb=70.0)
+    with pytest.raises(ConfigError, match="needs 2 or more"):
+        choose_nodes_launch(1, 8, need_gb=None, gpu_budget_gb=None)
+
+
+@pytest.mark.parametrize("bad", [{"processes": 3, "strategy": "ddp", "nodes": 2},
+                                 {"processes": 4, "strategy": "fsdp-qlora", "nodes": 2},
+                                 {"processes": 2, "strategy": "ddp", "nodes": 0}])
+def test_impossible_node_launches_are_refused(bad: dict) -> None:
+    with pytest.raises(ConfigError):
+        Launch(**bad)
+
+
+def test_the_node_plan_checks_the_fit_only_with_the_gpu_nodes_hardware() -> None:
+    cfg = RunConfig.from_dict({"model": {"name": "Qwen/Qwen2.5-14B-Instruct"}, "data": {"path": "x.csv"},
+                               "task": "chat"})
+    assert plan_nodes_launch(cfg, 2, 8).processes == 16  # the head may have no GPU: nothing to measure against
+    small = Hardware(device="cuda", gpu_name="test GPU", gpu_memory_gb=4.0, ram_gb=64.0, cpu_count=16)
+    with pytest.raises(ConfigError, match="does not fit one GPU"):
+        plan_nodes_launch(cfg, 2, 8, small)
+    cpu = cfg.model_copy(update={"train": cfg.train.model_copy(update={"device": "cpu"})})
+    assert plan_nodes_launch(cpu, 2, 8).device == "cpu"
+
+
+def test_several_nodes_need_a_ray_cluster(workspace: Path) -> None:
+    with pytest.raises(ConfigError, match="Training on 2 nodes needs a Ray cluster"):
+        JobRunner(ray_nodes=2)
+    runner = JobRunner(ray_address="127.0.0.1:1", ray_nodes=3)
+    assert runner.executor.record().nodes == 3
+    with pytest.raises(ConfigError, match="at least 1"):
+        RayExecutor("127.0.0.1:1", nodes=0)
 
 
 def test_the_ray_entry_point_imports_without_ray_or_torch() -> None:
