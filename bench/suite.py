@@ -177,31 +177,37 @@ def app_start(quick: bool) -> BenchOutcome:
 def advisor(quick: bool) -> BenchOutcome:
     """The advisor on held-out descriptions: both-right accuracy and assess latency after warm-up.
 
-    Three held-out sets: ``advisor_heldout.jsonl`` (130, written by the session that wrote the corpus), and
-    ``_v2`` / ``_v3`` (120 each, written by other authors who saw neither the corpus nor the advisor). The goal
-    figure is v3's: v2's misses were read while the parsers were improved, v3 was never looked at before it
-    was first measured.
+    Four held-out sets: ``advisor_heldout.jsonl`` (130, written by the session that wrote the corpus), and
+    ``_v2`` / ``_v3`` / ``_v4`` (120 each, written by other authors who saw neither the corpus nor the advisor).
+    The goal figure is v4's: v2's misses were read while the parsers were improved, ten of v3's were printed and
+    its commonest miss (unlabelled piles read as labelled data) was then fixed; v4 was measured once before that
+    fix and once after, and none of its rows has been read.
     """
     from bench import advisor_accuracy
 
     fixtures = advisor_accuracy.HELDOUT.parent
-    runs = {name: advisor_accuracy.measure(fixtures / f"advisor_heldout{name}.jsonl") for name in ("", "_v2", "_v3")}
-    raw = runs["_v3"]
+    names = ("", "_v2", "_v3", "_v4")
+    runs = {name: advisor_accuracy.measure(fixtures / f"advisor_heldout{name}.jsonl") for name in names}
+    raw = runs["_v4"]
     figures = {
         "advisor_both_right_heldout": Figure(raw["both"], Goal(">=", 0.95), unit="share",
                                              what="task and decision both right on held-out descriptions by "
-                                                  "another author, never used to tune (v3; asking counts as wrong)"),
+                                                  "another author, never read or used to tune (v4; asking counts "
+                                                  "as wrong)"),
+        "advisor_both_right_heldout_v3": Figure(runs["_v3"]["both"], unit="share",
+                                                what="the same on v3 (ten rows read, its commonest miss fixed: "
+                                                     "informative)"),
         "advisor_both_right_heldout_v2": Figure(runs["_v2"]["both"], unit="share",
                                                 what="the same on v2 (its misses were read: informative)"),
         "advisor_both_right_heldout_v1": Figure(runs[""]["both"], unit="share",
                                                 what="the same on v1 (written by the corpus's author: informative)"),
         "advisor_both_right_when_answered": Figure(raw["both_when_answered"] or 0.0, unit="share",
-                                                   what="both right among the v3 descriptions it answered "
+                                                   what="both right among the v4 descriptions it answered "
                                                         "(informative)"),
         "advisor_p95_ms": Figure(max(r["latency_ms"]["p95"] for r in runs.values()), Goal("<=", 300.0), unit="ms",
-                                 what="advise() p95 latency after warm-up, offline reader (worst of the three sets)"),
+                                 what="advise() p95 latency after warm-up, offline reader (worst of the four sets)"),
     }
-    return BenchOutcome(figures, {"v1": runs[""], "v2": runs["_v2"], "v3": runs["_v3"]})
+    return BenchOutcome(figures, {"v1": runs[""], "v2": runs["_v2"], "v3": runs["_v3"], "v4": runs["_v4"]})
 
 
 def ray_overhead(quick: bool) -> BenchOutcome:

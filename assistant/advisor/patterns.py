@@ -220,10 +220,23 @@ CUE_PATTERNS: dict[str, tuple[str, bool]] = {
 # "We have no labelled examples yet": zero labelled data, quoted when no count of labelled data is found.
 NO_LABELS = re.compile(
     r"\b(?:no|zero|don'?t have (?:any )?|do not have (?:any )?|haven'?t got (?:any )?|without (?:any )?|lack|"
-    r"nothing)\s*(?:\w+\s+){0,2}?(?:labell?ed|annotated|training|gold|example)s?\s*(?:data|examples|set|sets|yet)?\b"
+    r"nothing)\b\s*(?:\w+\s+){0,2}?(?:labell?ed|annotated|training|gold|example)s?\s*(?:data|examples|set|sets|yet)?\b"
     r"|\b(?:no|zero) (?:data|examples) (?:yet|at all|to train)"
     r"|\bunlabell?ed\b|\b(?:not|never been|aren'?t|isn'?t) (?:\w+ )?(?:labell?ed|annotated|tagged)\b"
     r"|\b(?:haven'?t|have not|hasn'?t|has not|never|didn'?t|did not) (?:\w+ )?(?:labell?ed|annotated|tagged|"
     r"marked|categori[sz]ed|classified)\b"
+    # "nothing annotated", "Nothing translated yet", "none labelled", "none of them are tagged"
+    r"|\b(?:nothing|none)(?: of (?:them|these|those|it))?(?: (?:is|are|was|were|has|have|had))?(?: been)? "
+    r"(?:\w+ )?(?:coded|annotated|labell?ed|tagged|translated|summari[sz]ed|answered|marked|categori[sz]ed)\b"
+    # "no existing translations", "no parallel data", "No digests written yet", "no annotations"
+    r"|\b(?:no|zero) (?:existing |prior |previous |past |reference |human |approved |gold |parallel )?(?:annotations|labels|"
+    r"translations|summaries|digests|abstracts|parallel (?:data|text|texts|corpus|corpora|sentences)|"
+    r"reference (?:answers|summaries|translations)|answered (?:examples|questions)|written (?:examples|replies))\b"
+    # "not a single English translation", "don't have a single translated sentence"
+    r"|(?:\bnot|n'?t have|\bwithout) a single (?:\w+ ){0,3}?(?:labels?|annotations?|translations?|summary|summaries|"
+    r"answers?|examples?|sentences?|replies|reply|responses?|pairs?)\b"
+    # "we never kept any of the translated versions", "haven't collected any examples"
+    r"|\b(?:never|haven'?t|have not|didn'?t|did not) (?:kept|saved|stored|collected|gathered|written|wrote|"
+    r"recorded) any\b"
 )
 

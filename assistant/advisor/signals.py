@@ -25,7 +25,8 @@ from catalog.schema import TASKS
 # Quantities ("700 labelled tickets", "3,000 tickets a week", "a few examples").
 _WORD_QUANTITIES = {
     "hundreds of thousands": 300_000, "tens of thousands": 30_000, "a few thousand": 3_000,
-    "several thousand": 4_000, "a few hundred": 300, "several hundred": 400, "a couple of hundred": 200,
+    "several thousand": 4_000, "a couple of thousand": 2_000, "a couple thousand": 2_000, "a few hundred": 300,
+    "several hundred": 400, "a couple of hundred": 200,
     "a couple hundred": 200, "thousands": 3_000, "hundreds": 300, "millions": 2_000_000, "a million": 1_000_000,
     "a thousand": 1_000, "a hundred": 100, "dozens": 36, "a dozen": 12, "a handful": 5, "a few": 3,
     "a couple": 2, "several": 5, "handful": 5, "lots": 5_000, "plenty": 5_000, "a lot": 5_000, "years' worth": 5_000,
@@ -100,15 +101,26 @@ _LABELLED_CUE = re.compile(
     r"examples?|pairs|with (?:their|the|its|a|an|human|reference|correct|expert|known|agent|matching|"
     r"corresponding)\b|already (?:sorted|routed|labell?ed|tagged|classified|translated|summari[sz]ed)|"
     r"resolved by|human[- ](?:written|translated|labell?ed)|reference (?:summaries|translations)|"
-    r"marked (?:as|with)|sorted (?:into|by)|routed by|and their|to (?:learn|train) (?:from|on)|"
+    r"marked\b|sorted (?:into|by)|routed by|and their|to (?:learn|train) (?:from|on)|"
     r"(?:moderator|human|expert|agent|reviewer|analyst|editor)s?'? (?:decisions|labels|judge?ments|ratings)|"
     r"(?:written|wrote|created|produced|made|checked|reviewed|curated|translated|authored) by|paired with|treebank|"
     r"(?:fine-?tune|train)\w* (?:\w+ ){0,3}on|with (?:\w+ ){0,2}(?:categories|labels|tags|classes|ratings|outcomes)|"
     r"matched with|(?:have|has) written|(?:past|previous|historical|existing|archived) (?:\w+ )?(?:replies|"
-    r"responses|descriptions|summaries|translations|answers|letters|emails|posts|articles|impressions))"
+    r"responses|descriptions|summaries|translations|answers|letters|emails|posts|articles|impressions)|"
+    # "80 postmortems with exec summaries", "70 translated answers", "80 approved translations"
+    r"with (?:\w+ ){0,2}(?:summaries|translations|answers|replies|responses|digests|abstracts|write-?ups)|"
+    r"(?:approved|translated|corrected|reviewed|reference|gold|answered) (?:\w+ )?(?:translations|answers|"
+    r"summaries|examples|sentences|pairs|replies|responses|strings|segments))"
+)
+# "we've hand-labelled a hundred and fifty so far": a count right after a labelling verb, with no noun after it
+_VERB_BEFORE = re.compile(
+    r"\b(?:labell?ed|annotated|tagged|hand[- ]labell?ed|hand[- ]tagged|coded|categori[sz]ed|classified|marked|"
+    r"translated|summari[sz]ed|answered|written|wrote)\s+(?:about |around |roughly |approximately |only |just |"
+    r"some |over |nearly |almost |maybe |~)?$"
 )
 _TRAFFIC_VERB = re.compile(r"\b(?:get|gets|receive|receives|handle|handles|process|processes|see|serve|field|"
                            r"answer|come in|arrive|incoming)\b")
+_CONTRAST = re.compile(r"\b(?:but|although|though|however|whereas|yet we)\b")
 _PER_LABEL = re.compile(r"^[^.;]{0,30}\b(?:per|for each|of each|in each)\s+(?:class|category|label|intent|team|type)")
 
 
@@ -187,6 +199,9 @@ def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
         before = re.split(r"[.;!?](?:\s|$)|\n", low[max(0, m.start() - 50):m.start()])[-1]
         noun_m = _DATA_NOUN.match(after)
         if not noun_m:
+            if _VERB_BEFORE.search(before) and not _LABEL_NOUN.match(after) and not _negated(low, m.start()) and \
+                    (sig.labelled is None or value > (sig.labelled.value or 0)):
+                sig.labelled = Quote("labelled", text[max(0, m.start() - 25):m.end()].strip(), value)
             continue
         noun, noun_stop = noun_m.group("noun"), noun_m.end()
         while extend := _NOUN_EXTEND.match(after[noun_stop:]):
@@ -207,10 +222,12 @@ def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
             if sig.traffic is None or per_day > (sig.traffic.value or 0):
                 sig.traffic = Quote("traffic", quote, per_day)
             continue
-        context = before[-30:] + " " + after
+        # "10k tickets but only 500 labelled": what follows a "but" is about something else
+        context = before[-30:] + " " + _CONTRAST.split(after)[0]
         labelled = bool(_LABELLED_CUE.search(context)) or noun.startswith(
             ("example", "sample", "pair", "annotation", "triple"))
-        if labelled and not re.search(r"\b(?:un|not |aren'?t )labell?ed\b", context):
+        # "a few hundred posts, nothing annotated": a pile of data that is said not to be labelled
+        if labelled and not re.search(r"\b(?:un|not |aren'?t )labell?ed\b", context) and not NO_LABELS.search(context):
             if _PER_LABEL.match(tail) and sig.label_count:
                 value *= sig.label_count
             if sig.labelled is None or value > (sig.labelled.value or 0):

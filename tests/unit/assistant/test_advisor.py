@@ -334,6 +334,15 @@ def test_a_stated_count_or_rate_outweighs_a_head_that_never_saw_the_phrasing() -
     assert max(out["volume"], key=out["volume"].__getitem__) == "high"
     assert out["latency"]["True"] >= 0.9
     assert all(abs(sum(b.values()) - 1) < 1e-9 for b in out.values())
-    # a count contradicted by "nothing labelled" is left to the learned heads
-    negated = with_parsed_evidence(unsure, "~6,000 comments but we haven't labelled any of them yet")
-    assert negated["labelled"] == unsure["labelled"]
+    # a pile of data said not to be labelled is no labelled data, whatever the heads say
+    for text in ("~6,000 comments but we haven't labelled any of them yet", "a few hundred posts, nothing annotated",
+                 "We have 300k German product descriptions and not a single English translation of any of them",
+                 "We don't have a single translated sentence, but 40,000 product pages need to go into Polish"):
+        negated = with_parsed_evidence(unsure, text)
+        assert max(negated["labelled"], key=negated["labelled"].__getitem__) == "none", text
+    # ... while a count right after a labelling verb is read, and words like "notes" are not a negation
+    few = with_parsed_evidence(unsure | {"labelled": {"few": 0.1, "many": 0.8, "none": 0.05, "unknown": 0.05}},
+                               "HR tickets need a priority from P1 to P4. We've hand-labelled a hundred and fifty so far.")
+    assert max(few["labelled"], key=few["labelled"].__getitem__) == "few"
+    many = with_parsed_evidence(unsure, "Extract stations and delays from disruption notices. 5,000 notices labelled.")
+    assert max(many["labelled"], key=many["labelled"].__getitem__) == "many"
