@@ -94,6 +94,9 @@ VARIABLES: dict[str, EnvVar] = {v.name: v for v in (
     EnvVar("TUNEWISE_RAY_NODES", "int", 1,
            "nodes of the Ray cluster each new job trains on (more than 1: Ray Train workers, one per GPU, DDP)",
            minimum=1, expects="a number of nodes such as 2"),
+    EnvVar("TUNEWISE_RAY_SCHEDULE_TIMEOUT_S", "float", 600.0,
+           "seconds a job over several Ray nodes waits for the cluster to start its workers before it fails",
+           minimum=1, expects="a number of seconds such as 600"),
 )}
 
 

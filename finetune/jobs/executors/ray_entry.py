@@ -18,7 +18,6 @@ the training is stopped the same way rather than left running as an orphan.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -33,83 +32,11 @@ from typing import Any
 
 from catalog.errors import TunewiseError
 from finetune.jobs.executors.launch import launch_argv, plan_launch
-from finetune.jobs.executors.ray_stream import RESULT, LogWriter, pack
-from finetune.jobs.folder import checkpoints, set_aside_incomplete_checkpoints
-from finetune.train.events import EventWriter
-from finetune.train.outcome import EXIT_FAILED
+from finetune.jobs.executors.ray_run import NodeRun
+from finetune.jobs.executors.ray_stream import LogWriter
+from finetune.jobs.folder import set_aside_incomplete_checkpoints
 
-INPUTS_FILE = ".tunewise-inputs.json"
-"""Lists the top-level entries of the working directory that are inputs (data, model): never sent back."""
-NOT_RESULTS = ("config.yaml", "events.jsonl", "train.log", "checkpoints", "executor.json", INPUTS_FILE)
-"""What the result blob leaves out: the job folder has these already, or gets them on their own."""
 POLL_S = 0.5
-
-
-class _Run:
-    """One job on this node: its copy of the working directory, its training processes and its log."""
-
-    def __init__(self, folder: Path, writer: LogWriter) -> None:
-        self.folder = folder
-        self.writer = writer
-        self.events_path = folder / "events.jsonl"
-        self._events_offset = self.events_path.stat().st_size if self.events_path.exists() else 0
-        self._events_seq = _line_count(self.events_path)
-        self.shipped = {step for step, _, ok in checkpoints(folder) if ok}  # the job folder has these
-
-    def forward_events(self) -> None:
-        """Send the events written since the last call (only complete lines)."""
-        try:
-            with self.events_path.open("rb") as fh:
-                fh.seek(self._events_offset)
-                chunk = fh.read()
-        except FileNotFoundError:
-            return
-        end = chunk.rfind(b"\n")
-        if end < 0:
-            return
-        self._events_offset += end + 1
-        for raw in chunk[:end + 1].splitlines():
-            self.writer.event(self._events_seq, raw.decode("utf-8", errors="replace"))
-            self._events_seq += 1
-
-    def ship_checkpoints(self) -> None:
-        """Send each finished checkpoint once (the Trainer may rotate one away meanwhile: then it is skipped)."""
-        for step, path, complete in checkpoints(self.folder):
-            if not complete or step in self.shipped:
-                continue
-            try:
-                data = pack(path.parent, [path.name])
-            except OSError as exc:
-                self.writer.line(f"tunewise: checkpoint {step} could not be sent ({exc}); it was rotated away")
-                continue
-            self.writer.blob(path.name, data)
-            self.shipped.add(step)
-
-    def ship_results(self) -> None:
-        """Send the job's results: adapter, metrics, predictions, splits, labels, model card."""
-        try:
-            inputs = set(json.loads((self.folder / INPUTS_FILE).read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            inputs = set()
-        names = sorted(p.name for p in self.folder.iterdir()
-                       if p.name not in NOT_RESULTS and p.name not in inputs and not p.name.startswith("."))
-        if names:
-            self.writer.blob(RESULT, pack(self.folder, names))
-
-    def fail(self, reason: str) -> int:
-        """Record a failure before training started, as the trainer would (an ``error`` event)."""
-        EventWriter(self.events_path).emit("error", reason=reason, category="user", pid=os.getpid())
-        self.forward_events()
-        self.writer.exit(EXIT_FAILED)
-        return EXIT_FAILED
-
-
-def _line_count(path: Path) -> int:
-    try:
-        with path.open("rb") as fh:
-            return sum(1 for _ in fh)
-    except FileNotFoundError:
-        return 0
 
 
 def _pump(stream: Any, writer: LogWriter) -> None:
@@ -138,7 +65,7 @@ def _run(folder: Path, writer: LogWriter, *, resume: bool, nodes: int = 1, gpus_
     from finetune.config.run import RunConfig
     from finetune.jobs.executors.launch import plan_nodes_launch
 
-    run = _Run(folder, writer)
+    run = NodeRun(folder, writer)
     os.environ["TUNEWISE_HOME"] = str(folder)  # the config's relative paths are relative to this copy
     try:
         cfg = RunConfig.from_yaml(folder / "config.yaml")

@@ -38,7 +38,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from catalog.env import env_float
 from finetune.jobs.executors.launch import Launch
+from finetune.jobs.executors.ray_run import NodeRun
 from finetune.jobs.executors.ray_stream import PREFIX, LogWriter, pack
 from finetune.train.events import EventWriter
 from finetune.train.outcome import EXIT_FAILED
@@ -46,8 +48,6 @@ from finetune.train.outcome import EXIT_FAILED
 log = logging.getLogger(__name__)
 
 POLL_S = 0.5
-SCHEDULE_TIMEOUT_S = float(os.environ.get("TUNEWISE_RAY_SCHEDULE_TIMEOUT_S", "600"))
-"""Seconds the workers may take to start (the cluster must free or add the nodes) before the job fails."""
 RENDEZVOUS_TIMEOUT_S = 300.0
 """Seconds a worker waits for rank 0's address."""
 
@@ -144,8 +144,6 @@ def node_worker(config: dict[str, Any]) -> None:
     import ray
     import ray.train
 
-    from finetune.jobs.executors.ray_entry import _Run
-
     ctx = ray.train.get_context()
     rank, world = ctx.get_world_rank(), ctx.get_world_size()
     control, queue = config["control"], config["queue"]
@@ -176,7 +174,7 @@ def node_worker(config: dict[str, Any]) -> None:
         pump = threading.Thread(target=lambda: [writer.line(raw) for raw in iter(proc.stdout.readline, b"")],
                                 daemon=True)
         pump.start()
-        run = _Run(folder, writer) if rank == 0 else None
+        run = NodeRun(folder, writer) if rank == 0 else None
         signalled = False
         while proc.poll() is None:
             if run is not None:
@@ -318,6 +316,7 @@ def run_on_nodes(folder: Path, writer: LogWriter, launch: Launch, *, resume: boo
     thread = threading.Thread(target=fit, daemon=True, name="ray-train-fit")
     thread.start()
     started, stop_sent = time.monotonic(), False
+    schedule_timeout_s = env_float("TUNEWISE_RAY_SCHEDULE_TIMEOUT_S")
     while thread.is_alive():
         if driver.stop_asked and not stop_sent:
             control.stop.remote()
@@ -325,9 +324,9 @@ def run_on_nodes(folder: Path, writer: LogWriter, launch: Launch, *, resume: boo
         drained = _drain(queue, driver)
         if not driver.heard and drained:
             driver.heard = True
-        if not driver.heard and time.monotonic() - started > SCHEDULE_TIMEOUT_S:
+        if not driver.heard and time.monotonic() - started > schedule_timeout_s:
             return driver.fail(
-                f"The Ray cluster did not start the job's {launch.processes} workers within {SCHEDULE_TIMEOUT_S:.0f} s "
+                f"The Ray cluster did not start the job's {launch.processes} workers within {schedule_timeout_s:.0f} s "
                 f"({launch.describe()}): it lacks free nodes with the resources. Free or add nodes, or ask for fewer "
                 "with --ray-nodes.")
         if not drained:

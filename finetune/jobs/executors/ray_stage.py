@@ -20,7 +20,7 @@ from typing import Any
 
 from catalog.errors import JobError, PathError
 from finetune.config.run import RunConfig
-from finetune.jobs.executors.ray_entry import INPUTS_FILE
+from finetune.jobs.executors.ray_run import INPUTS_FILE
 from finetune.jobs.folder import checkpoints, repair_event_log
 from finetune.jobs.store import Job
 from finetune.workspace import job_input, workspace_root
