@@ -69,8 +69,8 @@ def _one_job(runner: Any, cfg: Any) -> dict[str, Any]:
         log = (done.path / "train.log").read_text(encoding="utf-8", errors="replace")[-3000:]
         raise RuntimeError(f"job {job.id} {done.status}: {done.reason}\n{log}")
     events = read_events(done.path / "events.jsonl")
-    first = next(e["ts"] for e in events if e.get("type") == "start")
-    last = next(e["ts"] for e in reversed(events) if e.get("type") == "done")
+    first = next(e["time"] for e in events if e.get("type") == "start")
+    last = next(e["time"] for e in reversed(events) if e.get("type") == "done")
     metrics = json.loads((done.path / "metrics.json").read_text(encoding="utf-8"))
     return {"wall_s": round(wall, 2), "start_to_done_s": round(last - first, 2),
             "accuracy": metrics.get("tuned", {}).get("accuracy") if isinstance(metrics.get("tuned"), dict) else None}

@@ -114,6 +114,31 @@ def is_main_process() -> bool:
     return rank() == 0
 
 
+def split_batch(batch_size: int, accumulation: int, processes: int) -> tuple[int, int]:
+    """Per-process batch and accumulation that keep the plan's batch per optimizer step over ``processes``.
+
+    The plan's ``batch_size x gradient_accumulation`` is what one optimizer step sees, however many processes
+    share it: over 2 processes a batch of 16 is 8 on each, so the job takes the same steps as on one process (and
+    reaches the same result), only faster. When the batch does not divide evenly, the accumulation is split
+    instead; when neither does, each process keeps the whole batch and a step sees ``processes`` times it.
+
+    Args:
+        batch_size: The config's ``train.batch_size``.
+        accumulation: The config's ``train.gradient_accumulation``.
+        processes: Training processes (``WORLD_SIZE``).
+
+    Returns:
+        ``(per_process_batch, accumulation)``.
+    """
+    if processes <= 1:
+        return batch_size, accumulation
+    if batch_size % processes == 0:
+        return batch_size // processes, accumulation
+    if accumulation % processes == 0:
+        return batch_size, accumulation // processes
+    return batch_size, accumulation
+
+
 def fsdp_requested() -> bool:
     """True when ``accelerate launch`` was given an FSDP config (it exports ``ACCELERATE_USE_FSDP``)."""
     return os.environ.get("ACCELERATE_USE_FSDP", "").lower() in ("1", "true", "yes")

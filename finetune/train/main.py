@@ -116,14 +116,17 @@ def training_arguments(cfg: RunConfig, job_dir: Path, device: str, has_eval: boo
     t = cfg.train
     by_steps = t.eval_steps > 0
     best = t.early_stopping_patience > 0 and has_eval
+    # the plan's batch is what each optimizer step sees, however many processes share it
+    per_process, accumulation = distributed.split_batch(t.batch_size, t.gradient_accumulation,
+                                                        distributed.world_size())
     return TrainingArguments(
         output_dir=str(job_dir / "checkpoints"),
         num_train_epochs=t.epochs,
         max_steps=t.max_steps,
         learning_rate=t.learning_rate,
-        per_device_train_batch_size=t.batch_size,
+        per_device_train_batch_size=per_process,
         per_device_eval_batch_size=max(t.batch_size, 16),
-        gradient_accumulation_steps=t.gradient_accumulation,
+        gradient_accumulation_steps=accumulation,
         warmup_steps=t.warmup_ratio,
         weight_decay=t.weight_decay,
         lr_scheduler_type=t.scheduler,

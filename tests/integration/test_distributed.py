@@ -108,6 +108,13 @@ def test_launch_command_for_one_gpu_is_the_plain_entry_point() -> None:
 
 
 # -- rank helpers ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("batch", "accumulation", "processes", "expected"), [
+    (16, 1, 1, (16, 1)), (16, 1, 2, (8, 1)), (16, 2, 4, (4, 2)), (6, 4, 4, (6, 1)), (5, 1, 2, (5, 1))])
+def test_the_plans_batch_is_split_over_the_processes(batch: int, accumulation: int, processes: int,
+                                                     expected: tuple[int, int]) -> None:
+    assert distributed.split_batch(batch, accumulation, processes) == expected
+
+
 def test_rank_helpers_read_the_launcher_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("RANK", "LOCAL_RANK", "WORLD_SIZE"):
         monkeypatch.delenv(name, raising=False)
@@ -205,11 +212,11 @@ def test_two_process_cpu_run_writes_one_job_folder(workspace: Path) -> None:
     (workspace / "tiny.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     job = workspace / "jobs" / "ddp"
     job.mkdir(parents=True)
-    per_device = 4
+    batch = 4
     # 4-bit NF4 (the default), as a real run: bitsandbytes' CPU path works under DDP with gloo. Gradient
     # checkpointing as in the GPU presets: DDP's unused-parameter search would fail on its re-entrant backward.
     RunConfig.from_dict({"model": {"name": str(model_dir)}, "data": {"path": "tiny.csv"},
-                         "train": {"epochs": 2, "batch_size": per_device, "logging_steps": 1, "device": "cpu",
+                         "train": {"epochs": 2, "batch_size": batch, "logging_steps": 1, "device": "cpu",
                                    "gradient_checkpointing": True},
                          "lora": {"target_modules": ["query", "value"]},
                          "output": {"dir": str(job)}}).save(job / "config.yaml")
@@ -229,9 +236,9 @@ def test_two_process_cpu_run_writes_one_job_folder(workspace: Path) -> None:
     assert steps == sorted(set(steps)) and steps[0] == 1, steps
 
     start = events[kinds.index("start")]
-    assert start["world_size"] == 2 and start["per_device_batch_size"] == per_device
-    # each optimizer step consumed one batch on each of the two ranks: half the steps of one process
-    steps_per_epoch = math.ceil(start["train_examples"] / (per_device * 2))
+    assert start["world_size"] == 2 and start["per_device_batch_size"] == batch // 2
+    # the plan's batch of 4 per optimizer step, split over the two ranks: the steps of one process
+    steps_per_epoch = math.ceil(start["train_examples"] / batch)
     assert start["total_steps"] == 2 * steps_per_epoch == steps[-1]
     epoch_one = next(e for e in events if e["type"] == "log" and e["step"] == steps_per_epoch)
     assert epoch_one["epoch"] == pytest.approx(1.0)

@@ -84,8 +84,8 @@ def test_the_runner_launches_one_process_per_device_and_the_job_folder_is_one_jo
     assert len({e["pid"] for e in events if "pid" in e}) == 1, "rank 0 alone wrote the events"
     start = events[kinds.index("start")]
     assert start["world_size"] == 2
-    # each optimizer step took one batch on each rank: half the steps of one process
-    assert start["total_steps"] == 2 * math.ceil(start["train_examples"] / (4 * 2))
+    # each optimizer step took the plan's batch of 4, 2 on each rank: the steps of one process
+    assert start["total_steps"] == 2 * math.ceil(start["train_examples"] / 4)
     assert (job.path / "adapter" / "adapter_model.safetensors").is_file() and (job.path / "metrics.json").is_file()
     assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in ranks)
 

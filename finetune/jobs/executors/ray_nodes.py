@@ -239,7 +239,7 @@ class _Driver:
 
     def exit_code(self, error: BaseException | None) -> int:
         if error is not None and not (self.stop_asked and self.codes):
-            return self.fail(f"A worker of the job on the Ray cluster failed: {_first_line(error)}. Resume the job: it "
+            return self.fail(f"The job's run on the Ray cluster failed: {_first_line(error)}. Resume the job: it "
                              "continues from the last checkpoint that came back.")
         if 0 in self.codes and self.codes[0] != 0:
             return self.codes[0]
@@ -252,10 +252,14 @@ class _Driver:
 
 
 def _first_line(error: BaseException) -> str:
+    """What went wrong, in one line: a dead worker named as such, else the error's first line."""
     text = str(error).strip() or type(error).__name__
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     died = next((line for line in lines if "died" in line.lower() or "killed" in line.lower()), None)
-    return (died or lines[0])[:400]
+    if died is not None:
+        return ("one of its Ray Train workers died (its node went down or left the cluster, or the worker was "
+                f"killed; Ray: {died.rstrip('.')[:300]})")
+    return lines[0].rstrip(".")[:400]
 
 
 def _line_count(path: Path) -> int:
