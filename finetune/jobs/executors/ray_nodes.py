@@ -27,6 +27,7 @@ import contextlib
 import io
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -196,8 +197,6 @@ def node_worker(config: dict[str, Any]) -> None:
         writer.line(f"tunewise: rank {rank} failed before or around its training: {exc}")
     finally:
         writer.done(rank, code)
-        import shutil
-
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -230,8 +229,6 @@ class _Driver:
             EventWriter(scratch / "events.jsonl").emit("error", reason=reason, category="crash", pid=os.getpid())
             raw = (scratch / "events.jsonl").read_text(encoding="utf-8").strip()
         finally:
-            import shutil
-
             shutil.rmtree(scratch, ignore_errors=True)
         seq = max(self.last_event + 1, _line_count(self.folder / "events.jsonl"))
         self.writer.event(seq, raw)
@@ -280,11 +277,21 @@ def run_on_nodes(folder: Path, writer: LogWriter, launch: Launch, *, resume: boo
         resume: Continue from the checkpoint in ``folder``.
     """
     import ray
+
+    ray.init(address="auto", log_to_driver=False, logging_level=logging.WARNING)
+    storage = Path(tempfile.mkdtemp(prefix="tunewise-train-"))  # Ray Train's run metadata; no checkpoints go there
+    try:
+        return _drive(folder, writer, launch, resume=resume, storage=storage)
+    finally:
+        shutil.rmtree(storage, ignore_errors=True)
+
+
+def _drive(folder: Path, writer: LogWriter, launch: Launch, *, resume: bool, storage: Path) -> int:
+    import ray
     from ray.train import FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchConfig, TorchTrainer
     from ray.util.queue import Queue
 
-    ray.init(address="auto", log_to_driver=False, logging_level=logging.WARNING)
     driver = _Driver(folder, writer, launch)
     if (reason := _cluster_too_small(launch)) is not None:
         return driver.fail(reason)
@@ -302,7 +309,7 @@ def run_on_nodes(folder: Path, writer: LogWriter, launch: Launch, *, resume: boo
         # the workers' own process group is only Ray's; the training makes its own (gloo on CPU, NCCL on GPUs)
         torch_config=TorchConfig(backend="gloo"),
         run_config=RunConfig(name=f"tunewise-{os.getpid()}-{int(time.time())}",
-                             storage_path=str(Path(tempfile.mkdtemp(prefix="tunewise-train-"))),
+                             storage_path=str(storage),
                              failure_config=FailureConfig(max_failures=0)))
     outcome: dict[str, BaseException] = {}
 
