@@ -26,6 +26,7 @@ from catalog.schema import TASKS
 _WORD_QUANTITIES = {
     "hundreds of thousands": 300_000, "tens of thousands": 30_000, "a few thousand": 3_000,
     "several thousand": 4_000, "a couple of thousand": 2_000, "a couple thousand": 2_000, "a few hundred": 300,
+    "half a million": 500_000, "few thousand": 3_000, "a few dozen": 36,
     "several hundred": 400, "a couple of hundred": 200,
     "a couple hundred": 200, "thousands": 3_000, "hundreds": 300, "millions": 2_000_000, "a million": 1_000_000,
     "a thousand": 1_000, "a hundred": 100, "dozens": 36, "a dozen": 12, "a handful": 5, "a few": 3,
@@ -77,7 +78,8 @@ _NOUN = (
     r"orders?|applications?|resumes?|cvs?|interactions?|submissions?|receipts?|triples|triplets|stories|ones|"
     r"times|(?!(?:seconds|minutes|hours|days|weeks|months|years|languages|percent|dollars|euros|pounds|"
     r"employees|people|persons|staff|members|engineers|colleagues|users|customers|visitors|patients|clients|"
-    r"tables|columns|steps|levels|categories|classes|labels|intents|teams|departments|queues|buckets|topics|"
+    r"tables|columns|steps|levels|categories|classes|labels|intents|teams|departments|queues|buckets|topics|modules|"
+    r"sections|desks|stages|groups|"
     r"types|tags|kinds|codes|changes|needs|uses|this|is|was|has|does|always|perhaps|thus)\b)[a-z]{2,}[^s\W]s)\b"
 )
 _NOUN_GAP = r"(?!(?:a|an|per|each|every|and|or|with|in|of|from|to|that|which|we|for|by|on)\b)[\w'&/-]+"
@@ -108,18 +110,26 @@ _LABELLED_CUE = re.compile(
     r"matched with|(?:have|has) written|(?:past|previous|historical|existing|archived) (?:\w+ )?(?:replies|"
     r"responses|descriptions|summaries|translations|answers|letters|emails|posts|articles|impressions)|"
     # "80 postmortems with exec summaries", "70 translated answers", "80 approved translations"
-    r"with (?:\w+ ){0,2}(?:summaries|translations|answers|replies|responses|digests|abstracts|write-?ups)|"
+    r"with (?:\w+ ){0,2}(?:summary|summaries|translations?|answers?|repl(?:y|ies)|responses?|digests?|abstracts?|"
+    r"write-?ups?|codes|metadata|labels?|tags)\b|parallel\b|rated\b|human-written|"
     r"(?:approved|translated|corrected|reviewed|reference|gold|answered) (?:\w+ )?(?:translations|answers|"
     r"summaries|examples|sentences|pairs|replies|responses|strings|segments))"
 )
 # "we've hand-labelled a hundred and fifty so far": a count right after a labelling verb, with no noun after it
 _VERB_BEFORE = re.compile(
     r"\b(?:labell?ed|annotated|tagged|hand[- ]labell?ed|hand[- ]tagged|coded|categori[sz]ed|classified|marked|"
-    r"translated|summari[sz]ed|answered|written|wrote)\s+(?:about |around |roughly |approximately |only |just |"
+    r"translated|summari[sz]ed|answered|written|wrote|bucketed|sorted|graded|scored|rated|reviewed)\s+(?:about |around |roughly |approximately |only |just |"
     r"some |over |nearly |almost |maybe |~)?$"
 )
 _TRAFFIC_VERB = re.compile(r"\b(?:get|gets|receive|receives|handle|handles|process|processes|see|serve|field|"
                            r"answer|come in|arrive|incoming)\b")
+# "38k tagged tickets", "eleven thousand translated job posting sections": a labelling word right after the count
+_ADJ_AFTER = re.compile(r"^(?:\s+[\w-]+)?\s+(?:hand-?)?(?:translated|annotated|labell?ed|tagged|approved|answered|rated|"
+                        r"reviewed|coded|categori[sz]ed|classified|summari[sz]ed|sorted|bucketed|graded|scored)\b")
+# "a couple thousand already tagged", "about three hundred have been sorted": no noun, then a labelling verb
+_VERB_AFTER = re.compile(r"^\s+(?:(?:have|has|had|were|was|are|is)\s+)?(?:been\s+)?(?:already\s+)?(?:hand[- ])?"
+                         r"(?:labell?ed|annotated|tagged|sorted|bucketed|coded|categori[sz]ed|classified|translated|"
+                         r"summari[sz]ed|answered|marked|rated|reviewed)\b")
 _CONTRAST = re.compile(r"\b(?:but|although|though|however|whereas|yet we)\b")
 _PER_LABEL = re.compile(r"^[^.;]{0,30}\b(?:per|for each|of each|in each)\s+(?:class|category|label|intent|team|type)")
 
@@ -199,7 +209,8 @@ def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
         before = re.split(r"[.;!?](?:\s|$)|\n", low[max(0, m.start() - 50):m.start()])[-1]
         noun_m = _DATA_NOUN.match(after)
         if not noun_m:
-            if _VERB_BEFORE.search(before) and not _LABEL_NOUN.match(after) and not _negated(low, m.start()) and \
+            if (_VERB_BEFORE.search(before) or _VERB_AFTER.match(after)) and not _LABEL_NOUN.match(after) and \
+                    not _negated(low, m.start()) and \
                     (sig.labelled is None or value > (sig.labelled.value or 0)):
                 sig.labelled = Quote("labelled", text[max(0, m.start() - 25):m.end()].strip(), value)
             continue
@@ -209,7 +220,7 @@ def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
         noun_end = m.end() + noun_stop
         tail = after[noun_stop:]
         quote = text[m.start():noun_end].strip()
-        rate_after = _RATE.search(tail[:40])
+        rate_after = _RATE.search(re.split(r"\d|\band\b", tail[:40])[0])  # not another number's rate
         # "every day we get 500 ...": a rate before the number counts only when it is clearly one
         rate_before = re.search(r"\b(?:every|each|per)\s+(?:second|minute|hour|day|week|month|year)\b|"
                                 r"\b(?:hourly|daily|weekly|monthly)\b", before.split(",")[-1][-25:])
@@ -225,7 +236,8 @@ def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
         # "10k tickets but only 500 labelled": what follows a "but" is about something else
         context = before[-30:] + " " + _CONTRAST.split(after)[0]
         labelled = bool(_LABELLED_CUE.search(context)) or noun.startswith(
-            ("example", "sample", "pair", "annotation", "triple"))
+            ("example", "sample", "pair", "annotation", "triple")) or bool(_ADJ_AFTER.match(after)) or bool(
+            _VERB_BEFORE.search(before))
         # "a few hundred posts, nothing annotated": a pile of data that is said not to be labelled
         if labelled and not re.search(r"\b(?:un|not |aren'?t )labell?ed\b", context) and not NO_LABELS.search(context):
             if _PER_LABEL.match(tail) and sig.label_count:

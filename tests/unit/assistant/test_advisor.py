@@ -315,12 +315,39 @@ def test_cpu_only_hardware_is_mentioned_for_generative_fine_tuning() -> None:
     ("our interns labelled roughly eight thousand reviews", 8000), ("volunteers annotated twelve hundred notes", 1200),
     ("a hundred and fifty labelled emails", 150), ("two and a half thousand labelled tickets", 2500),
     ("have 3 000 sentence pairs from earlier translations", 3000), ("about 1.2k labelled examples", 1200),
-    ("eleven hundred sentence pairs from past leaflets", 1100)])
+    ("eleven hundred sentence pairs from past leaflets", 1100),
+    # a labelling word right after the count, or a count with no noun next to a labelling verb
+    ("38k tagged tickets in Zendesk and ~3,000 new ones a day", 38000),
+    ("eleven thousand translated job posting sections", 11000), ("got a couple thousand already tagged", 2000),
+    ("about three hundred have been sorted by the team", 300), ("QA has bucketed two thousand five hundred so far", 2500),
+    ("half a million complaints with codes", 500000), ("5 000 claim files with adjuster summary", 5000)])
 def test_counts_written_in_words_or_with_spaces_are_read(text: str, value: int) -> None:
     from assistant.advisor.signals import read_signals
 
     found = read_signals(text).labelled
     assert found is not None and found.value == value
+
+
+def test_a_count_of_labels_or_another_numbers_rate_is_not_labelled_data_or_traffic() -> None:
+    from assistant.advisor.signals import read_signals
+
+    found = read_signals("Tag each ticket with the module it's about, 17 modules. 38k tagged tickets in Zendesk and "
+                         "~3,000 new ones a day.")
+    assert found.labelled is not None and found.labelled.value == 38000
+    assert found.traffic is not None and found.traffic.value == 3000
+
+
+@pytest.mark.parametrize("text", [
+    "tell litigants what is on today's hearing list", "mark which ingredients are on promotion in store this week",
+    "annotate each flight number with its current departure time", "the policy wordings are revised several times a year",
+    "answer questions about flight status, which is live", "what's the EUR to GBP rate at the airport branch right now",
+    "answers from past proposals, with links back"])
+def test_what_is_true_today_or_must_be_linked_reads_as_changing_knowledge(text: str) -> None:
+    from assistant.advisor.signals import read_signals
+
+    cues = read_signals(text).cues
+    assert "changing" in cues or "citations" in cues, text
+    assert "changing" not in read_signals("We need this year's annual report in Spanish.").cues
 
 
 def test_a_stated_count_or_rate_outweighs_a_head_that_never_saw_the_phrasing() -> None:
