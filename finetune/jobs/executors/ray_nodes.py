@@ -277,6 +277,8 @@ def run_on_nodes(folder: Path, writer: LogWriter, launch: Launch, *, resume: boo
         resume: Continue from the checkpoint in ``folder``.
     """
     import ray
+    import ray.train.torch  # noqa: F401 - loads torch before ray.init: loaded after it, torch's libraries fail
+    # to load in this process ("Intel oneMKL FATAL ERROR: Cannot load .../libtorch_cpu.so", seen in the tests)
 
     ray.init(address="auto", log_to_driver=False, logging_level=logging.WARNING)
     storage = Path(tempfile.mkdtemp(prefix="tunewise-train-"))  # Ray Train's run metadata; no checkpoints go there
