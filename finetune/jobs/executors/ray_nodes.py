@@ -256,7 +256,8 @@ def _first_line(error: BaseException) -> str:
     if died is not None:
         return ("one of its Ray Train workers died (its node went down or left the cluster, or the worker was "
                 f"killed; Ray: {died.rstrip('.')[:300]})")
-    return lines[0].rstrip(".")[:400]
+    first = " ".join(lines[:2]) if lines[0].endswith(":") and len(lines) > 1 else lines[0]  # "...errors:" + what
+    return first.rstrip(".:")[:400]
 
 
 def _line_count(path: Path) -> int:
