@@ -35,13 +35,18 @@ class EventWriter:
         event = {"type": event_type, "time": round(time.time(), 3), **fields}
         if not self.enabled:
             return event
-        line = redact(json.dumps(event, ensure_ascii=False, default=str)) + "\n"
+        line = event_line(event) + "\n"
         with self.path.open("a", encoding="utf-8") as fh:
             fh.write(line)
             fh.flush()
             if event_type in FINAL_EVENTS:
                 os.fsync(fh.fileno())
         return event
+
+
+def event_line(event: dict[str, Any]) -> str:
+    """An event as its line of ``events.jsonl`` (JSON, secrets redacted, no newline)."""
+    return redact(json.dumps(event, ensure_ascii=False, default=str))
 
 
 class EventReader:

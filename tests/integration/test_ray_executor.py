@@ -109,6 +109,16 @@ def wait_for_step(job: Job, step: int, timeout: float = TIMEOUT_S) -> None:
     raise AssertionError(f"job {job.id} never reached step {step}: {(job.path / 'train.log').read_text()[-3000:]}")
 
 
+@contextlib.contextmanager
+def worker_node_killed(cluster: Any) -> Iterator[None]:
+    """Kill the worker node (not gracefully, as a machine that dies); a fresh one joins afterwards."""
+    cluster.remove_node(cluster.worker, allow_graceful=False)
+    try:
+        yield
+    finally:
+        cluster.worker = cluster.add_node(num_cpus=1, node_ip_address="127.0.0.1", resources={WORKER: 1})
+
+
 def log_tail(job: Job) -> str:
     return (job.path / "train.log").read_text(encoding="utf-8", errors="replace")[-4000:]
 
@@ -171,15 +181,12 @@ def test_a_killed_worker_fails_the_job_with_the_reason(ray_runner: JobRunner, ra
                                                       workspace: Path) -> None:
     job = ray_runner.submit(tiny_job(workspace, max_steps=2000, save_steps=1000))
     wait_for_step(job, 2)
-    ray_cluster.remove_node(ray_cluster.worker, allow_graceful=False)
-    try:
+    with worker_node_killed(ray_cluster):
         ended = ray_runner.wait(job.id, timeout=120)
         print(f"job store after a killed worker node (one-node job): {ended.status}: {ended.reason}")
         assert ended.status == "failed", (ended.status, ended.reason)
         assert ended.reason.startswith("The Ray cluster lost the job: the node that ran it died"), ended.reason
         assert ended.finished is not None and ended.pid is None
-    finally:
-        ray_cluster.worker = ray_cluster.add_node(num_cpus=1, node_ip_address="127.0.0.1", resources={WORKER: 1})
 
 
 def test_a_detached_job_is_followed_by_the_next_runner(ray_cluster: Any, workspace: Path) -> None:
@@ -271,8 +278,7 @@ def test_a_killed_node_fails_a_two_node_job_and_leaves_no_training_behind(nodes_
                                                                           ray_cluster: Any, workspace: Path) -> None:
     job = nodes_runner.submit(tiny_job(workspace, max_steps=2000, save_steps=1000))
     wait_for_step(job, 2)
-    ray_cluster.remove_node(ray_cluster.worker, allow_graceful=False)
-    try:
+    with worker_node_killed(ray_cluster):
         ended = nodes_runner.wait(job.id, timeout=180)
         print(f"job store after a killed node (two-node job): {ended.status}: {ended.reason}")
         assert ended.status == "failed", (ended.status, ended.reason, log_tail(job))
@@ -286,8 +292,6 @@ def test_a_killed_node_fails_a_two_node_job_and_leaves_no_training_behind(nodes_
         while training_processes() and time.time() < deadline:
             time.sleep(0.5)
         assert not training_processes(), "a rank's training outlived its Ray Train worker"
-    finally:
-        ray_cluster.worker = ray_cluster.add_node(num_cpus=1, node_ip_address="127.0.0.1", resources={WORKER: 1})
 
 
 def test_more_nodes_than_the_cluster_has_fail_the_job_with_the_count(ray_cluster: Any, workspace: Path) -> None:

@@ -37,7 +37,7 @@ from catalog.errors import ConfigError, JobError, TunewiseError
 from finetune.config.run import RunConfig
 from finetune.jobs.executors.base import Executor, ExecutorRecord, read_record, write_record
 from finetune.jobs.executors.ray_stage import runtime_env, stage
-from finetune.jobs.executors.ray_stream import LogIngest, LogTail
+from finetune.jobs.executors.ray_stream import LogIngest, LogTail, count_lines
 from finetune.jobs.processes import ME, is_watched, watch_set, watcher_alive
 from finetune.jobs.status import explain, outcome
 from finetune.jobs.store import Job
@@ -184,7 +184,7 @@ class RayExecutor(Executor):
             # by which the next one finds the Ray job.
             record.submission_id = f"tunewise-{job.id}-{secrets.token_hex(3)}"
             record.log_lines, record.launch = 0, {}
-            record.first_event = _line_count(job.path / "events.jsonl")
+            record.first_event = count_lines(job.path / "events.jsonl")
             write_record(job.path, record)
             cfg = RunConfig.from_yaml(job.path / "config.yaml")
             gpus = 0 if cfg.train.device == "cpu" else self._gpus_per_node()
@@ -372,11 +372,3 @@ def _job_submission_client() -> Any:
     except ImportError as exc:
         raise ConfigError(f"Running jobs on a Ray cluster needs the ray package here: {RAY_EXTRA}.") from exc
     return JobSubmissionClient
-
-
-def _line_count(path: Any) -> int:
-    try:
-        with open(path, "rb") as fh:
-            return sum(1 for _ in fh)
-    except FileNotFoundError:
-        return 0

@@ -32,17 +32,11 @@ from typing import Any
 
 from catalog.errors import TunewiseError
 from finetune.jobs.executors.launch import launch_argv, plan_launch
-from finetune.jobs.executors.ray_run import NodeRun
+from finetune.jobs.executors.ray_run import NodeRun, pump
 from finetune.jobs.executors.ray_stream import LogWriter
 from finetune.jobs.folder import set_aside_incomplete_checkpoints
 
 POLL_S = 0.5
-
-
-def _pump(stream: Any, writer: LogWriter) -> None:
-    """Copy the training processes' output into the log, line by line."""
-    for raw in iter(stream.readline, b""):
-        writer.line(raw)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,8 +90,8 @@ def _run(folder: Path, writer: LogWriter, *, resume: bool, nodes: int = 1, gpus_
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, stop)
-    pump = threading.Thread(target=_pump, args=(proc.stdout, writer), daemon=True)
-    pump.start()
+    output = threading.Thread(target=pump, args=(proc.stdout, writer), daemon=True)
+    output.start()
     parent = os.getppid()
     while proc.poll() is None:
         run.forward_events()
@@ -107,7 +101,7 @@ def _run(folder: Path, writer: LogWriter, *, resume: bool, nodes: int = 1, gpus_
             stop(signal.SIGTERM, None)
             parent = os.getppid()
         time.sleep(POLL_S)
-    pump.join(timeout=30)
+    output.join(timeout=30)
     run.forward_events()
     run.ship_checkpoints()
     run.ship_results()

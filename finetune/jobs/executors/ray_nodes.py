@@ -41,9 +41,9 @@ from typing import Any
 
 from catalog.env import env_float
 from finetune.jobs.executors.launch import Launch
-from finetune.jobs.executors.ray_run import NodeRun
-from finetune.jobs.executors.ray_stream import PREFIX, LogWriter, pack
-from finetune.train.events import EventWriter
+from finetune.jobs.executors.ray_run import NodeRun, pump
+from finetune.jobs.executors.ray_stream import PREFIX, LogWriter, count_lines, pack
+from finetune.train.events import EventWriter, event_line
 from finetune.train.outcome import EXIT_FAILED
 
 log = logging.getLogger(__name__)
@@ -172,9 +172,8 @@ def node_worker(config: dict[str, Any]) -> None:
                     f"Ray node {ray.get_runtime_context().get_node_id()})")
         proc = subprocess.Popen(cmd, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=env, preexec_fn=_die_with_parent())  # noqa: PLW1509
-        pump = threading.Thread(target=lambda: [writer.line(raw) for raw in iter(proc.stdout.readline, b"")],
-                                daemon=True)
-        pump.start()
+        output = threading.Thread(target=pump, args=(proc.stdout, writer), daemon=True)
+        output.start()
         run = NodeRun(folder, writer) if rank == 0 else None
         signalled = False
         while proc.poll() is None:
@@ -186,7 +185,7 @@ def node_worker(config: dict[str, Any]) -> None:
                 signalled = True
             writer.flush()
             time.sleep(POLL_S)
-        pump.join(timeout=30)
+        output.join(timeout=30)
         if run is not None:
             run.forward_events()
             run.ship_checkpoints()
@@ -224,14 +223,10 @@ class _Driver:
 
     def fail(self, reason: str) -> int:
         """Record a failure the workers could not (an ``error`` event after theirs), then the exit code."""
-        scratch = Path(tempfile.mkdtemp(prefix="tunewise-driver-"))
-        try:
-            EventWriter(scratch / "events.jsonl").emit("error", reason=reason, category="crash", pid=os.getpid())
-            raw = (scratch / "events.jsonl").read_text(encoding="utf-8").strip()
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-        seq = max(self.last_event + 1, _line_count(self.folder / "events.jsonl"))
-        self.writer.event(seq, raw)
+        event = EventWriter(self.folder / "events.jsonl", enabled=False).emit(
+            "error", reason=reason, category="crash", pid=os.getpid())
+        seq = max(self.last_event + 1, count_lines(self.folder / "events.jsonl"))
+        self.writer.event(seq, event_line(event))
         return EXIT_FAILED
 
     def exit_code(self, error: BaseException | None) -> int:
@@ -258,14 +253,6 @@ def _first_line(error: BaseException) -> str:
                 f"killed; Ray: {died.rstrip('.')[:300]})")
     first = " ".join(lines[:2]) if lines[0].endswith(":") and len(lines) > 1 else lines[0]  # "...errors:" + what
     return first.rstrip(".:")[:400]
-
-
-def _line_count(path: Path) -> int:
-    try:
-        with path.open("rb") as fh:
-            return sum(1 for _ in fh)
-    except FileNotFoundError:
-        return 0
 
 
 def run_on_nodes(folder: Path, writer: LogWriter, launch: Launch, *, resume: bool) -> int:

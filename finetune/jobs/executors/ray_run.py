@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
-from finetune.jobs.executors.ray_stream import RESULT, LogWriter, pack
+from finetune.jobs.executors.ray_stream import RESULT, LogWriter, count_lines, pack
 from finetune.jobs.folder import checkpoints
 from finetune.train.events import EventWriter
 from finetune.train.outcome import EXIT_FAILED
@@ -35,7 +36,7 @@ class NodeRun:
         self.writer = writer
         self.events_path = folder / "events.jsonl"
         self._events_offset = self.events_path.stat().st_size if self.events_path.exists() else 0
-        self._events_seq = _line_count(self.events_path)
+        self._events_seq = count_lines(self.events_path)
         self.shipped = {step for step, _, ok in checkpoints(folder) if ok}  # the job folder has these
 
     def forward_events(self) -> None:
@@ -86,9 +87,7 @@ class NodeRun:
         return EXIT_FAILED
 
 
-def _line_count(path: Path) -> int:
-    try:
-        with path.open("rb") as fh:
-            return sum(1 for _ in fh)
-    except FileNotFoundError:
-        return 0
+def pump(stream: Any, writer: LogWriter) -> None:
+    """Copy a training process's output into ``writer``, line by line, until it closes."""
+    for raw in iter(stream.readline, b""):
+        writer.line(raw)

@@ -117,7 +117,7 @@ class LogIngest:
         self.exit_code: int | None = None
         self.launch: dict[str, Any] | None = None
         self._partial = ""
-        self._events = _count_lines(folder / "events.jsonl")
+        self._events = count_lines(folder / "events.jsonl")
         self._blob: tuple[str, int, str, Any] | None = None  # name, size, sha256, open part file
 
     def feed(self, text: str) -> None:
@@ -307,7 +307,8 @@ def _prune_checkpoints(root: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _count_lines(path: Path) -> int:
+def count_lines(path: Path) -> int:
+    """Complete or not, the lines of ``path`` (0 when it does not exist)."""
     try:
         with path.open("rb") as fh:
             return sum(1 for _ in fh)

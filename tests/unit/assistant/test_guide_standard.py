@@ -1,14 +1,14 @@
 """LangChain's standard chat-model tests (``langchain-tests``) run against the offline guide.
 
 The guide is deterministic: it calls tools from plain patterns, from its own conversation logic, or when
-the user names a bound tool in call syntax (``magic_function(3)``). Four integration tests expect an LLM
+the user names a bound tool in call syntax (``magic_function(3)``). Three integration tests expect an LLM
 to turn free prose about tools it has never seen ("What is the weather in San Francisco?") into a call;
-the guide cannot, so they are strict xfails — if one starts passing, the mark must go.
+the guide cannot, so the inherited tests are marked strict xfails (``strict_xfail``, applied by
+``tests/unit/assistant/conftest.py``) — if one starts passing, the run fails and the mark must go.
 """
 
 from __future__ import annotations
 
-import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 from langchain_tests.integration_tests.chat_models import magic_function
@@ -16,8 +16,7 @@ from langchain_tests.unit_tests import ChatModelUnitTests
 
 from assistant.guide.model import OfflineGuide
 
-FREE_PROSE = pytest.mark.xfail(
-    strict=True, reason="needs an LLM: the offline guide maps free prose to its own tools only")
+FREE_PROSE = "needs an LLM: the offline guide maps free prose to its own tools only"
 
 
 class _GuideProperties:
@@ -49,18 +48,8 @@ class TestOfflineGuideUnit(_GuideProperties, ChatModelUnitTests):
 class TestOfflineGuideIntegration(_GuideProperties, ChatModelIntegrationTests):
     """The integration half; the guide needs no network, so it runs in the fast suite."""
 
-    @FREE_PROSE
-    def test_agent_loop(self, model: OfflineGuide) -> None:  # type: ignore[override]
-        super().test_agent_loop(model)
-
-    @FREE_PROSE
-    def test_bind_runnables_as_tools(self, model: OfflineGuide) -> None:  # type: ignore[override]
-        super().test_bind_runnables_as_tools(model)
-
-    @FREE_PROSE
-    def test_unicode_tool_call_integration(self, model: OfflineGuide, tool_choice: str | None = None,  # type: ignore[override]
-                                           force_tool_call: bool = True) -> None:
-        super().test_unicode_tool_call_integration(model, tool_choice, force_tool_call)
+    strict_xfail = {"test_agent_loop": FREE_PROSE, "test_bind_runnables_as_tools": FREE_PROSE,
+                    "test_unicode_tool_call_integration": FREE_PROSE}
 
 
 def test_explicit_call_syntax_fills_parameters_in_schema_order() -> None:
