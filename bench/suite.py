@@ -177,32 +177,42 @@ def app_start(quick: bool) -> BenchOutcome:
 def advisor(quick: bool) -> BenchOutcome:
     """The advisor on held-out descriptions: both-right accuracy and assess latency after warm-up.
 
-    Five held-out sets: ``advisor_heldout.jsonl`` (130, written by the session that wrote the corpus), and
-    ``_v2`` ... ``_v5`` (120 each, written by other authors who saw neither the corpus nor the advisor). The goal
-    figure is v5's: none of its rows has been read; it was measured before and after the last parser change, which
-    was designed on the corpus only. v2's misses were read, ten rows each of v3 and v4 were printed.
+    Held-out sets: ``advisor_heldout.jsonl`` (130, written by the session that wrote the corpus), and ``_v2`` ...
+    ``_v7`` (120 each, written by other authors who saw neither the corpus nor the advisor, from the task list and
+    the five decision rules only). The goal figure pools :data:`GOAL_SETS`: sets no row of which had been read
+    when the advisor was last changed. The others are informative: their misses were read to design changes.
     """
     from bench import advisor_accuracy
 
     fixtures = advisor_accuracy.HELDOUT.parent
-    names = ("", "_v2", "_v3", "_v4", "_v5")
+    names = ("", "_v2", "_v3", "_v4", "_v5", "_v6", "_v7")
     runs = {name: advisor_accuracy.measure(fixtures / f"advisor_heldout{name}.jsonl") for name in names}
-    raw = runs["_v5"]
+    goal_rows = sum(runs[name]["rows"] for name in GOAL_SETS)
+    pooled = sum(runs[name]["both"] * runs[name]["rows"] for name in GOAL_SETS) / goal_rows
+    answered = sum(runs[name]["rows"] * (1 - runs[name]["asked"]) for name in GOAL_SETS)
+    answered_right = sum((runs[name]["both_when_answered"] or 0.0) * runs[name]["rows"] * (1 - runs[name]["asked"])
+                         for name in GOAL_SETS)
+    goal = "+".join(name[1:] for name in GOAL_SETS)
     figures = {
-        "advisor_both_right_heldout": Figure(raw["both"], Goal(">=", 0.95), unit="share",
-                                             what="task and decision both right on held-out descriptions by "
-                                                  "another author, never read or used to tune (v5; asking counts "
-                                                  "as wrong)"),
+        "advisor_both_right_heldout": Figure(pooled, Goal(">=", 0.95), unit="share",
+                                             what=f"task and decision both right on {goal_rows} held-out descriptions "
+                                                  f"by other authors, never read or used to tune ({goal}; asking "
+                                                  "counts as wrong)"),
         **{f"advisor_both_right_heldout{name or '_v1'}": Figure(
-            runs[name]["both"], unit="share", what=f"the same on {(name or '_v1')[1:]} (rows read or used: informative)")
-           for name in names[:-1]},
-        "advisor_both_right_when_answered": Figure(raw["both_when_answered"] or 0.0, unit="share",
-                                                   what="both right among the v5 descriptions it answered "
+            runs[name]["both"], unit="share",
+            what=f"the same on {(name or '_v1')[1:]}" + ("" if name in GOAL_SETS else " (rows read: informative)"))
+           for name in names},
+        "advisor_both_right_when_answered": Figure(answered_right / answered if answered else 0.0, unit="share",
+                                                   what=f"both right among the {goal} descriptions it answered "
                                                         "(informative)"),
         "advisor_p95_ms": Figure(max(r["latency_ms"]["p95"] for r in runs.values()), Goal("<=", 300.0), unit="ms",
-                                 what="advise() p95 latency after warm-up, offline reader (worst of the five sets)"),
+                                 what="advise() p95 latency after warm-up, offline reader (worst of the sets)"),
     }
     return BenchOutcome(figures, {(name or "_v1")[1:]: runs[name] for name in names})
+
+
+#: The held-out sets of the goal figure: none of their rows had been read when the advisor was last changed.
+GOAL_SETS = ("_v6", "_v7")
 
 
 def ray_overhead(quick: bool) -> BenchOutcome:

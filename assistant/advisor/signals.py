@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from assistant.advisor.patterns import (
     CUE_PATTERNS,
     LANGUAGE_CODES,
+    NEEDS_OFF,
+    NEEDS_OFF_CUES,
     NEGATION,
     NO_LABELS,
     TASK_PATTERNS,
@@ -26,7 +28,8 @@ from catalog.schema import TASKS
 _WORD_QUANTITIES = {
     "hundreds of thousands": 300_000, "tens of thousands": 30_000, "a few thousand": 3_000,
     "several thousand": 4_000, "a couple of thousand": 2_000, "a couple thousand": 2_000, "a few hundred": 300,
-    "half a million": 500_000, "few thousand": 3_000, "a few dozen": 36,
+    "half a million": 500_000, "few thousand": 3_000, "a few hundred thousand": 300_000,
+    "several hundred thousand": 400_000, "a couple hundred thousand": 200_000, "a couple of hundred thousand": 200_000, "a few dozen": 36,
     "several hundred": 400, "a couple of hundred": 200,
     "a couple hundred": 200, "thousands": 3_000, "hundreds": 300, "millions": 2_000_000, "a million": 1_000_000,
     "a thousand": 1_000, "a hundred": 100, "dozens": 36, "a dozen": 12, "a handful": 5, "a few": 3,
@@ -98,6 +101,9 @@ _RATE = re.compile(
 _PER_DAY = {"second": 86_400, "minute": 1_440, "hour": 24, "hourly": 24, "day": 1, "daily": 1, "week": 1 / 7,
             "weekly": 1 / 7, "month": 1 / 30, "monthly": 1 / 30, "year": 1 / 365, "yearly": 1 / 365,
             "annually": 1 / 365, "quarter": 1 / 91}
+#: Labelling verbs the older lists did not have ("agents have foldered 48,000 emails", "30k cardiologist-confirmed").
+_MORE_VERBS = (r"triaged|moderated|audited|flagged|escalated|verified|confirmed|matched|foldered|catalogu?ed|redacted|"
+               r"highlighted|rewritten|localised|localized|post-edited|chaptered|resolved|solved|corrected")
 _LABELLED_CUE = re.compile(
     r"\b(?:labell?ed|annotated|tagged|hand[- ]labell?ed|categori[sz]ed|classified|gold|ground[- ]truth|training|"
     r"examples?|pairs|with (?:their|the|its|a|an|human|reference|correct|expert|known|agent|matching|"
@@ -111,25 +117,59 @@ _LABELLED_CUE = re.compile(
     r"responses|descriptions|summaries|translations|answers|letters|emails|posts|articles|impressions)|"
     # "80 postmortems with exec summaries", "70 translated answers", "80 approved translations"
     r"with (?:\w+ ){0,2}(?:summary|summaries|translations?|answers?|repl(?:y|ies)|responses?|digests?|abstracts?|"
-    r"write-?ups?|codes|metadata|labels?|tags)\b|parallel\b|rated\b|human-written|"
+    r"write-?ups?|codes|metadata|labels?|tags|versions?|counterparts?)\b|parallel\b|rated\b|human-written|"
     r"(?:approved|translated|corrected|reviewed|reference|gold|answered) (?:\w+ )?(?:translations|answers|"
-    r"summaries|examples|sentences|pairs|replies|responses|strings|segments))"
+    r"summaries|examples|sentences|pairs|replies|responses|strings|segments|versions)|bilingual|"
+    # "40,000 shipments have a summary typed by ops", "4k tweets with cause spans", "60k headnotes from our editors"
+    r"(?:have|has) (?:a |an |their |its )?(?:\w+ ){0,2}(?:summary|summaries|subjects?|labels?|codes?|categor(?:y|ies)|"
+    r"one-liners?|headlines?|titles?|translations?|answers?|spans?|tags?|difficulty|priorit(?:y|ies))\b|"
+    r"with (?:\w+ ){0,2}(?:spans|headings|headlines|subjects|titles|reasons|priorit(?:y|ies)|fields|one-liners|"
+    r"difficult(?:y|ies)|outcomes|verdicts|judge?ments|decisions)\b|"
+    r"from (?:our|the|their) (?:editors|agents|desk|writers|translators|reviewers|clerks|copywriters|moderators|"
+    r"analysts|annotators|tutors)\b|"
+    # "3 400 letters where the post room did note the department"
+    r"where (?:the |our |a |an )?(?:[\w-]+ ){0,3}(?:did |has |have |had )?(?:note|noted|recorded|logged|marked|assigned|"
+    r"gave|chose|picked|set|entered)\b)"
 )
 # "we've hand-labelled a hundred and fifty so far": a count right after a labelling verb, with no noun after it
 _VERB_BEFORE = re.compile(
     r"\b(?:labell?ed|annotated|tagged|hand[- ]labell?ed|hand[- ]tagged|coded|categori[sz]ed|classified|marked|"
-    r"translated|summari[sz]ed|answered|written|wrote|bucketed|sorted|graded|scored|rated|reviewed)\s+(?:about |around |roughly |approximately |only |just |"
-    r"some |over |nearly |almost |maybe |~)?$"
+    r"translated|summari[sz]ed|answered|written|wrote|bucketed|sorted|graded|scored|rated|reviewed|done|did|"
+    r"produced|condensed|written up|boiled down|paired|collected|filled in|" + _MORE_VERBS + r")\s+(?:about |around |roughly |approximately |only |just |"
+    r"some |over |nearly |almost |maybe |~|(?:[\w-]+ )?(?:blocks?|recaps?|summaries|digests|translations|versions|notes|"
+    r"write-?ups|reports) for (?:about |around |roughly |approximately |some |over |nearly |~)?)?$"
 )
 _TRAFFIC_VERB = re.compile(r"\b(?:get|gets|receive|receives|handle|handles|process|processes|see|serve|field|"
                            r"answer|come in|arrive|incoming)\b")
 # "38k tagged tickets", "eleven thousand translated job posting sections": a labelling word right after the count
 _ADJ_AFTER = re.compile(r"^(?:\s+[\w-]+)?\s+(?:hand-?)?(?:translated|annotated|labell?ed|tagged|approved|answered|rated|"
-                        r"reviewed|coded|categori[sz]ed|classified|summari[sz]ed|sorted|bucketed|graded|scored)\b")
+                        r"reviewed|coded|categori[sz]ed|classified|summari[sz]ed|sorted|bucketed|graded|scored|bilingual|"
+                        rf"{_MORE_VERBS})\b")
 # "a couple thousand already tagged", "about three hundred have been sorted": no noun, then a labelling verb
 _VERB_AFTER = re.compile(r"^\s+(?:(?:have|has|had|were|was|are|is)\s+)?(?:been\s+)?(?:already\s+)?(?:hand[- ])?"
                          r"(?:labell?ed|annotated|tagged|sorted|bucketed|coded|categori[sz]ed|classified|translated|"
-                         r"summari[sz]ed|answered|marked|rated|reviewed)\b")
+                         rf"summari[sz]ed|answered|marked|rated|reviewed|{_MORE_VERBS})\b")
+# "240 spec sections with approved translations": no data noun, but the count is paired with its outputs
+_PAIRED_AFTER = re.compile(r"^(?:\s+[\w-]+){0,3}\s+(?:with|and) (?:their |its |the |approved |reference |human |"
+                           r"professional |existing |matching |corresponding |official |signed-off |\w+ ){0,2}"
+                           r"(?:translations?|summaries|answers|labels|tags|replies|responses|versions)\b")
+# "thousands a day", "tens of thousands of these a day": traffic with no data noun
+_BARE_RATE = re.compile(r"^(?:\s+(?:of\s+)?(?:these|those|them|it|more|new ones|requests?))?\s+(?:a|an|per|each|every)\s+"
+                        r"(?:second|minute|hour|day|week|month)\b|^\s*/(?:day|hour|week)\b")
+# "2 million pages ... and want names marked up": what the user wants done is not what the data has
+_DESIRE = re.compile(r"\b(?:want|wants|wanted|need|needs|would like|'d like|hoping|hope|plan|planning|to be|to get|"
+                     r"should be|must be)\b")
+# "3-line recaps", "two-page digests", "three years of transcripts": a size or a duration, not a count of data
+_NOT_A_COUNT = re.compile(r"^-(?:line|page|word|sentence|paragraph|minute|hour|second|point|part|step|day|"
+                          r"week|month|year|column|star)\b|^\s+(?:years?|months?|weeks?|days?|hours?|decades?)(?:'|')?"
+                          r"\s+(?:of|worth)\b")
+# "postdocs annotated compound names and reaction conditions on 220 notebook pages": labelled, on N items
+_VERB_ON = re.compile(r"\b(?:annotated|labell?ed|tagged|marked up|wrote|written|summari[sz]ed|translated|coded|"
+                      rf"{_MORE_VERBS})\b"
+                      r"[^,;:]{0,60}\b(?:on|for|across) (?:about |around |roughly |some |over |~)?$")
+# "five thousand of those digests": a count of the outputs themselves is a count of labelled examples
+_OUTPUT_NOUN = re.compile(r"^(?:summaries|digests|abstracts|translations|replies|answers|recaps|briefs|headlines|"
+                          r"captions|rewrites|write-?ups|synops[ie]s|headnotes|précis|precis|one-liners)$")
 _CONTRAST = re.compile(r"\b(?:but|although|though|however|whereas|yet we)\b")
 _PER_LABEL = re.compile(r"^[^.;]{0,30}\b(?:per|for each|of each|in each)\s+(?:class|category|label|intent|team|type)")
 
@@ -155,6 +195,8 @@ class TextSignals:
     label_count: int | None = None
     label_list: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
+    needs_off: dict[str, Quote] = field(default_factory=dict)
+    """Needs the user says they do not have ("no privacy concerns"): need -> the words."""
 
 
 def _negated(low: str, start: int) -> bool:
@@ -163,9 +205,12 @@ def _negated(low: str, start: int) -> bool:
     return bool(NEGATION.search(window))
 
 
-def _first(pattern: str, low: str, text: str, negatable: bool = True) -> str | None:
-    """The first non-negated match of ``pattern``, quoted from the original text."""
+def _first(pattern: str, low: str, text: str, negatable: bool = True,
+           inside: tuple[tuple[int, int], ...] = ()) -> str | None:
+    """The first non-negated match of ``pattern`` outside the ``inside`` spans, quoted from the original text."""
     for m in re.finditer(pattern, low):
+        if any(start <= m.start() < end for start, end in inside):
+            continue
         if not (negatable and _negated(low, m.start())):
             return text[m.start():m.end()].strip()
     return None
@@ -207,7 +252,21 @@ def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
         value = _quantity_value(m)
         after = re.split(r"[.;!?](?:\s|$)|\n", low[m.end():m.end() + 90])[0]
         before = re.split(r"[.;!?](?:\s|$)|\n", low[max(0, m.start() - 50):m.start()])[-1]
+        if _NOT_A_COUNT.match(after):  # "3-line recaps", "three years of transcripts"
+            continue
         noun_m = _DATA_NOUN.match(after)
+        if not noun_m and (rate_m := _BARE_RATE.match(after)) and value >= 100 and not _negated(low, m.start()):
+            unit = _RATE.search(rate_m.group(0))
+            per_day = value * _PER_DAY[(unit.group("unit") or unit.group("slash")) if unit else "day"]
+            if sig.traffic is None or per_day > (sig.traffic.value or 0):
+                sig.traffic = Quote("traffic", text[m.start():m.end() + rate_m.end()].strip(), per_day)
+            continue
+        if not noun_m and _PAIRED_AFTER.match(after) and not _LABEL_NOUN.match(after) and \
+                not NO_LABELS.search(_CONTRAST.split(after)[0]):
+            if sig.labelled is None or value > (sig.labelled.value or 0):
+                sig.labelled = Quote("labelled", text[m.start():m.end() + _PAIRED_AFTER.match(after).end()].strip(),
+                                     value)
+            continue
         if not noun_m:
             if (_VERB_BEFORE.search(before) or _VERB_AFTER.match(after)) and not _LABEL_NOUN.match(after) and \
                     not _negated(low, m.start()) and \
@@ -234,11 +293,14 @@ def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
                 sig.traffic = Quote("traffic", quote, per_day)
             continue
         # "10k tickets but only 500 labelled": what follows a "but" is about something else
-        context = before[-30:] + " " + _CONTRAST.split(after)[0]
+        context = before + " " + _DESIRE.split(_CONTRAST.split(after)[0])[0]
+        wide_before = re.split(r"[.;!?](?:\s|$)|\n", low[max(0, m.start() - 100):m.start()])[-1]
         labelled = bool(_LABELLED_CUE.search(context)) or noun.startswith(
-            ("example", "sample", "pair", "annotation", "triple")) or bool(_ADJ_AFTER.match(after)) or bool(
-            _VERB_BEFORE.search(before))
+            ("example", "sample", "pair", "annotation", "triple")) or bool(_OUTPUT_NOUN.match(noun)) or bool(_ADJ_AFTER.match(after)) or bool(
+            _VERB_BEFORE.search(before)) or bool(_VERB_ON.search(wide_before))
         # "a few hundred posts, nothing annotated": a pile of data that is said not to be labelled
+        if re.search(r"\b(?:want|wants|need|needs|would like|'d like|to get|to have)\s+(?:\w+\s+)?$", before):
+            labelled = False  # "we want 2,000 emails labelled": what they want, not what they have
         if labelled and not re.search(r"\b(?:un|not |aren'?t )labell?ed\b", context) and not NO_LABELS.search(context):
             if _PER_LABEL.match(tail) and sig.label_count:
                 value *= sig.label_count
@@ -293,8 +355,15 @@ def read_signals(description: str) -> TextSignals:
     # lower-case character by character so positions in `low` stay valid in `text` (quotes come from `text`)
     low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     sig = TextSignals(task_scores=score_tasks(low))
+    silenced: dict[str, list[tuple[int, int]]] = {}
+    for need, pattern in NEEDS_OFF.items():
+        spans = [(m.start(), m.end()) for m in re.finditer(pattern, low)]
+        if spans:
+            sig.needs_off[need] = Quote(need, text[spans[0][0]:spans[0][1]].strip())
+            for cue in NEEDS_OFF_CUES[need]:
+                silenced.setdefault(cue, []).extend(spans)
     for kind, (pattern, negatable) in CUE_PATTERNS.items():
-        quote = _first(pattern, low, text, negatable)
+        quote = _first(pattern, low, text, negatable, tuple(silenced.get(kind, ())))
         if quote:
             sig.cues[kind] = Quote(kind, quote)
     _read_label_list(low, text, sig)

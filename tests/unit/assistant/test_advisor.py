@@ -373,3 +373,85 @@ def test_a_stated_count_or_rate_outweighs_a_head_that_never_saw_the_phrasing() -
     assert max(few["labelled"], key=few["labelled"].__getitem__) == "few"
     many = with_parsed_evidence(unsure, "Extract stations and delays from disruption notices. 5,000 notices labelled.")
     assert max(many["labelled"], key=many["labelled"].__getitem__) == "many"
+
+
+def _top(belief: dict[str, float]) -> str:
+    return max(belief, key=belief.__getitem__)
+
+
+@pytest.mark.parametrize(("text", "need", "field"), [
+    ("about 10k reviews a day. An overnight batch is fine and there's no privacy concern.", "latency", "latency"),
+    ("about 10k reviews a day. An overnight batch is fine and there's no privacy concern.", "privacy", "privacy"),
+    ("learners ask grammar questions, around 8,000 a day. A few seconds per reply is fine and there's nothing "
+     "sensitive in the data.", "privacy", "privacy"),
+    ("around 3,000 requests a day. No latency or privacy concerns, and a plain neutral tone is fine.", "style",
+     "domain_style"),
+    ("questions about the club's safety rules (they haven't changed in a decade)", "changing", "changing_knowledge"),
+])
+def test_a_need_the_user_says_they_do_not_have_is_believed_absent(text: str, need: str, field: str) -> None:
+    from assistant.advisor.signals import read_signals
+    from assistant.advisor.understanding import with_parsed_evidence
+
+    assert need in read_signals(text).needs_off
+    heads = {field: {"True": 0.8, "False": 0.2}}
+    assert _top(with_parsed_evidence(heads, text)[field]) == "False"
+    # a cue for the need outside those words still counts: "no privacy concerns" does not undo "on-prem"
+    kept = with_parsed_evidence({"privacy": {"True": 0.2, "False": 0.8}},
+                                "No privacy concerns about the content, but it has to run on our own servers.")
+    assert _top(kept["privacy"]) == "True"
+
+
+@pytest.mark.parametrize("text", [
+    "Our shop has 800k return-request comments, not a single one tagged.",
+    "We get 20k reports a day and need sub-second verdicts, but nobody has ever labelled any of them.",
+    "There's a 2M-note archive, but nobody has ever marked up an example.",
+    "We've recorded 18k hours of customer calls but never written a summary of any of them.",
+    "Our 3,000 hours of lecture recordings have transcripts but no notes.",
+    "Law firm with about 250k closed case files. None of the old files ever had a summary written.",
+    "We have 2 million customer reviews (just the reviews - we never replied to any).",
+    "We have 200k old employee messages asking career questions, but no answers were ever recorded.",
+    "Gaming forum: 2M raw forum posts, but no curated or rated replies.",
+    "We have digitised 2 million pages of parish registers and want names marked up. Nothing has been annotated yet.",
+    "Flag offensive app names before publishing. No data, maybe ten submissions a day.",
+])
+def test_a_pile_said_not_to_be_labelled_reads_as_no_labelled_data(text: str) -> None:
+    from assistant.advisor.signals import read_signals
+
+    found = read_signals(text)
+    assert found.labelled is not None and found.labelled.value == 0, (text, found.labelled)
+
+
+@pytest.mark.parametrize(("text", "count"), [
+    ("reps have written 3-line recaps for ~9,000 calls already", 9000),
+    ("She's done about four hundred of these over the years and we kept both the notes and the reports.", 400),
+    ("We have three years of transcripts paired with the official summaries, roughly 650 meetings.", 650),
+    ("Litigation support: our paralegals wrote two-page digests for 320 deposition transcripts.", 320),
+    ("Chemistry lab: postdocs annotated compound names and reaction conditions on 220 notebook pages.", 220),
+    ("We have two hundred and forty spec sections with approved translations.", 240),
+    ("Our field staff produced five hundred sentence pairs.", 500),
+    ("We have roughly five thousand of those digests.", 5000),
+    ("Agents have foldered about 48,000 historic emails.", 48000),
+])
+def test_a_count_of_work_people_already_did_is_labelled_data(text: str, count: int) -> None:
+    from assistant.advisor.signals import read_signals
+
+    found = read_signals(text)
+    assert found.labelled is not None and found.labelled.value == count, (text, found.labelled)
+    # what the user wants done is not what they have
+    assert read_signals("We want 2,000 emails labelled by next month.").labelled is None
+
+
+def test_traffic_without_a_noun_and_data_never_mentioned() -> None:
+    from assistant.advisor.signals import read_signals
+    from assistant.advisor.understanding import with_parsed_evidence
+
+    found = read_signals("Draft discharge summaries - thousands a day, and patient data must stay on our hardware.")
+    assert found.traffic is not None and found.traffic.value == 3000
+    assert read_signals("The claims team sends tens of thousands of these a day.").traffic.value == 30000
+    # no word about labelled data at all (what the user wants aside): the amount is "not said"
+    heads = {"labelled": {"many": 0.7, "unknown": 0.3}}
+    unsaid = with_parsed_evidence(heads, "Once a quarter we export all our product reviews (around 3 million) and "
+                                         "want each tagged with topics like delivery, quality, price.")
+    assert _top(unsaid["labelled"]) == "unknown"
+    said = with_parsed_evidence(heads, "Our writers made 1,100 recaps and we want more drafted.")
+    assert _top(said["labelled"]) == "many"
