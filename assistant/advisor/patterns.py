@@ -20,7 +20,7 @@ LANGUAGE_CODES: dict[str, str] = {
     "bulgarian": "bg", "catalan": "ca", "basque": "eu", "welsh": "cy", "irish": "ga", "icelandic": "is",
     "estonian": "et", "latvian": "lv", "lithuanian": "lt", "persian": "fa", "farsi": "fa", "tagalog": "tl",
     "hausa": "ha", "igbo": "ig", "somali": "so", "nepali": "ne", "sinhala": "si", "khmer": "km", "latin": "la",
-    "portugese": "pt", "portugues": "pt", "tamil": "ta", "telugu": "te", "punjabi": "pa", "gujarati": "gu",
+    "portugese": "pt", "bahasa": "id", "portugues": "pt", "tamil": "ta", "telugu": "te", "punjabi": "pa", "gujarati": "gu",
 }
 # Languages with little web text: general models translate and understand them noticeably worse.
 LOW_RESOURCE = frozenset(
@@ -196,8 +196,10 @@ CUE_PATTERNS: dict[str, tuple[str, bool]] = {
         r"no gpus?|don'?t have (?:a |any )?gpus?|non-technical|nobody (?:here )?(?:knows|does) (?:ml|machine))\b",
         False),
     "changing": (
-        r"\b(?:(?:chang\w*|updated?|updates|revised|edited|added|reshuffled|reassigned|rotated|reorgani[sz]ed) "
-        r"(?:(?:almost |nearly |pretty much |roughly |about )?(?:with |on |after )?(?:every|each) (?:day|week|"
+        r"\b(?:(?:chang\w*|updated?|updates|revised|edited|added|reshuffled|reassigned|rotated|reorgani[sz]ed|"
+        r"amended|modified) (?:(?:most|many|some) (?:days|weeks|months)|(?:almost |roughly )?every (?:few|couple of|"
+        r"other|two|three|\d+) (?:days|weeks|months)|"
+        r"(?:almost |nearly |pretty much |roughly |about )?(?:with |on |after )?(?:every|each) (?:few |couple of |other )?(?:day|week|"
         r"month|quarter|release|update|version|sprint|season|morning|evening|night|hour|shift)|often|frequently|constantly|daily|weekly|monthly|"
         r"quarterly|all the time|regularly)|(?:daily|weekly|monthly|frequent|constant|"
         r"regular) (?:updates|changes|releases)|up[- ]to[- ]date|latest|current (?:prices|stock|inventory|"
@@ -210,7 +212,7 @@ CUE_PATTERNS: dict[str, tuple[str, bool]] = {
         r"(?! (?:\w+ ){0,2}(?:newsletter|meeting|email|memo|report|letter|notes|call|session|class|lecture|episode|post|"
         r"minutes|sermon|speech|game|match|issue|edition|homework))|right now|"
         r"at the moment|as of today|currently (?:open|available|in stock|on sale|running|valid|active|on|live)|"
-        r"in stock|on promotion|on offer|sold out|availability|current (?:\w+ )?(?:departure|status|balance|plan|"
+        r"in stock|on promotion|on offer|sold out|availability|current (?:\w+ )?(?:departure|status|balance|plan|rules|regulations|requirements|restrictions|laws|visa|"
         r"prices?|stock|timetable|rota|schedule|hours|menu|list|rates?|opening|version|terms|fees|exchange)\w*|"
         r"(?:revised|updated|amended|edited|changes?|changed) (?:\w+ )?(?:several|many|a few|multiple|\d+) times "
         r"(?:a|per|each) (?:day|week|month|year)|it changes|changes (?:for|with) (?:the|each|every)|(?:is|are) live|"
@@ -255,7 +257,8 @@ NO_LABELS = re.compile(
     r"marked|categori[sz]ed|classified)\b"
     # "nothing annotated", "Nothing translated yet", "none labelled", "none of them are tagged"
     r"|\b(?:nothing|none)(?: of (?:them|these|those|it))?(?: (?:is|are|was|were|has|have|had))?(?: been)? "
-    r"(?:\w+ )?(?:coded|annotated|labell?ed|tagged|translated|summari[sz]ed|answered|marked|categori[sz]ed)\b"
+    r"(?:\w+ )?(?:coded|annotated|labell?ed|tagged|translated|summari[sz]ed|answered|marked|categori[sz]ed|reviewed|"
+    r"rated|checked|verified|scored|graded)\b"
     # "no existing translations", "no parallel data", "No digests written yet", "no annotations"
     r"|\b(?:no|zero) (?:existing |prior |previous |past |reference |human |approved |gold |parallel )?(?:annotations|labels|"
     r"translations|summaries|digests|abstracts|parallel (?:data|text|texts|corpus|corpora|sentences)|"
@@ -274,8 +277,9 @@ NO_LABELS = re.compile(
     r"marked|translated|summari[sz]ed|answered|coded|categori[sz]ed|classified|wrote|written|replied|responded)\b"
     # "we never replied to any", "None of the old files ever had a summary written"
     r"|\b(?:never|haven'?t|have not|didn'?t|did not) (?:ever )?(?:replied|responded|answered) to (?:any|them|one)\b"
-    r"|\bnone of (?:the |them|these|those|our )(?:\w+ ){0,2}(?:ever )?(?:had|has|have|got|came with) (?:a |any )?"
-    r"(?:\w+ )?(?:summary|summaries|translations?|labels?|tags?|answers?|annotations?)\b"
+    r"|\bnone of (?:the |them |these |those |our )(?:\w+ ){0,2}(?:ever )?(?:had|has|have|got|came with) (?:a |any )?"
+    r"(?:\w+ )?(?:summary|summaries|translations?|labels?|tags?|answers?|annotations?|notes|descriptions?|digests?|"
+    r"captions?|titles?|repl(?:y|ies))\b"
     # "no answers were ever recorded", "no curated or rated replies", "Nothing has ever been written up"
     r"|\bno (?:\w+ (?:or|and) )?(?:\w+ )?(?:answers|replies|responses|summaries|translations|labels|annotations)"
     r"(?: (?:were|was|have been|has been|are|exist|ever))\b"

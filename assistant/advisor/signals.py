@@ -46,7 +46,8 @@ _NUM_WORD = "|".join(sorted([*_UNITS, *_TENS], key=len, reverse=True))
 _COMPOUND = (rf"(?:(?:{_NUM_WORD}|a)(?:[\s-]+(?:and[\s-]+)?(?:{_NUM_WORD}))*[\s-]+(?:and[\s-]+a[\s-]+half[\s-]+)?"
              rf"(?:hundred|thousand|million)(?:[\s-]+(?:and[\s-]+)?(?:{_NUM_WORD}|hundred|thousand)\b)*)")
 _NUMBER = re.compile(
-    r"(?<![\w$€£.])(?P<num>\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,])|\d+(?:\.\d+)?)"
+    r"(?<![\w$€£.])(?P<num>\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,])|"
+    r"\d{1,3}(?:\.\d{3})+(?![\d.,]\d)|\d+(?:\.\d+)?)"
     r"(?:\s*(?P<mult>k|m|mn|thousand|million|billion))?\b(?!%)"
     rf"|\b(?P<compound>{_COMPOUND})\b(?!\s*(?:percent|%))"
     r"|\b(?P<words>" + "|".join(re.escape(w) for w in sorted(_WORD_QUANTITIES, key=len, reverse=True)) + r")\b"
@@ -77,7 +78,7 @@ _NOUN = (
     r"reports?|notes|transcripts?|calls?|conversations?|chats?|dialogues?|sentences?|pairs?|quer(?:y|ies)|"
     r"questions?|requests?|posts?|comments?|tweets?|texts?|items?|cases?|claims?|invoices?|contracts?|forms?|"
     r"letters?|descriptions?|summaries|translations?|replies|responses?|complaints?|pages?|pdfs?|files?|entries|"
-    r"logs?|listings?|abstracts?|papers?|segments?|utterances?|annotations?|data ?points?|instances?|headlines?|"
+    r"logs?|listings?|abstracts?|papers?|segments?|paragraphs?|utterances?|annotations?|data ?points?|instances?|headlines?|"
     r"orders?|applications?|resumes?|cvs?|interactions?|submissions?|receipts?|triples|triplets|stories|ones|"
     r"times|(?!(?:seconds|minutes|hours|days|weeks|months|years|languages|percent|dollars|euros|pounds|"
     r"employees|people|persons|staff|members|engineers|colleagues|users|customers|visitors|patients|clients|"
@@ -107,14 +108,15 @@ _MORE_VERBS = (r"triaged|moderated|audited|flagged|escalated|verified|confirmed|
 _LABELLED_CUE = re.compile(
     r"\b(?:labell?ed|annotated|tagged|hand[- ]labell?ed|categori[sz]ed|classified|gold|ground[- ]truth|training|"
     r"examples?|pairs|with (?:their|the|its|a|an|human|reference|correct|expert|known|agent|matching|"
-    r"corresponding)\b|already (?:sorted|routed|labell?ed|tagged|classified|translated|summari[sz]ed)|"
+    r"corresponding)\b|already (?:sorted|routed|labell?ed|tagged|classified|translated|summari[sz]ed|scored|rated|graded|coded|reviewed)|"
     r"resolved by|human[- ](?:written|translated|labell?ed)|reference (?:summaries|translations)|"
     r"marked\b|sorted (?:into|by)|routed by|and their|to (?:learn|train) (?:from|on)|"
     r"(?:moderator|human|expert|agent|reviewer|analyst|editor)s?'? (?:decisions|labels|judge?ments|ratings)|"
     r"(?:written|wrote|created|produced|made|checked|reviewed|curated|translated|authored) by|paired with|treebank|"
     r"(?:fine-?tune|train)\w* (?:\w+ ){0,3}on|with (?:\w+ ){0,2}(?:categories|labels|tags|classes|ratings|outcomes)|"
     r"matched with|(?:have|has) written|(?:past|previous|historical|existing|archived) (?:\w+ )?(?:replies|"
-    r"responses|descriptions|summaries|translations|answers|letters|emails|posts|articles|impressions)|"
+    r"responses|descriptions|summaries|translations|answers|letters|emails|posts|articles|impressions|releases|"
+    r"press releases|newsletters|speeches|scripts)|"
     # "80 postmortems with exec summaries", "70 translated answers", "80 approved translations"
     r"with (?:\w+ ){0,2}(?:summary|summaries|translations?|answers?|repl(?:y|ies)|responses?|digests?|abstracts?|"
     r"write-?ups?|codes|metadata|labels?|tags|versions?|counterparts?)\b|parallel\b|rated\b|human-written|"
@@ -154,22 +156,33 @@ _PAIRED_AFTER = re.compile(r"^(?:\s+[\w-]+){0,3}\s+(?:with|and) (?:their |its |t
                            r"professional |existing |matching |corresponding |official |signed-off |\w+ ){0,2}"
                            r"(?:translations?|summaries|answers|labels|tags|replies|responses|versions)\b")
 # "thousands a day", "tens of thousands of these a day": traffic with no data noun
-_BARE_RATE = re.compile(r"^(?:\s+(?:of\s+)?(?:these|those|them|it|more|new ones|requests?))?\s+(?:a|an|per|each|every)\s+"
+_BARE_RATE = re.compile(r"^(?:\s+(?!(?:a|an|per|each|every)\b)[a-z'-]+){0,5}?\s+(?:a|an|per|each|every)\s+"
                         r"(?:second|minute|hour|day|week|month)\b|^\s*/(?:day|hour|week)\b")
 # "2 million pages ... and want names marked up": what the user wants done is not what the data has
 _DESIRE = re.compile(r"\b(?:want|wants|wanted|need|needs|would like|'d like|hoping|hope|plan|planning|to be|to get|"
                      r"should be|must be)\b")
 # "3-line recaps", "two-page digests", "three years of transcripts": a size or a duration, not a count of data
-_NOT_A_COUNT = re.compile(r"^-(?:line|page|word|sentence|paragraph|minute|hour|second|point|part|step|day|"
+_NOT_A_COUNT = re.compile(r"^\s*(?:-|–|to)\s*[a-z]?\d|^-(?:line|page|word|sentence|paragraph|minute|hour|second|point|part|step|day|"
                           r"week|month|year|column|star)\b|^\s+(?:years?|months?|weeks?|days?|hours?|decades?)(?:'|')?"
                           r"\s+(?:of|worth)\b")
 # "postdocs annotated compound names and reaction conditions on 220 notebook pages": labelled, on N items
 _VERB_ON = re.compile(r"\b(?:annotated|labell?ed|tagged|marked up|wrote|written|summari[sz]ed|translated|coded|"
                       rf"{_MORE_VERBS})\b"
-                      r"[^,;:]{0,60}\b(?:on|for|across) (?:about |around |roughly |some |over |~)?$")
+                      r"[^;:.]{0,80}\b(?:on|for|across|in) (?:about |around |roughly |some |over |maybe |~)?$"
+                      # "put a topic on maybe eleven thousand", "the moderator verdict for about 250k", "wrote answers to 150"
+                      r"|\b(?:put|set|assigned|added|attached|gave|wrote|written) (?:a |an |the |their )?[\w-]+ "
+                      r"(?:\w+ )?(?:on|to|for) (?:about |around |roughly |some |over |maybe |~)?$"
+                      r"|\b(?:verdicts?|labels?|decisions?|ratings?|scores?|answers?|summaries|translations?|outcomes?|"
+                      r"codes?|tags?) for (?:about |around |roughly |some |over |maybe |~)?$")
 # "five thousand of those digests": a count of the outputs themselves is a count of labelled examples
-_OUTPUT_NOUN = re.compile(r"^(?:summaries|digests|abstracts|translations|replies|answers|recaps|briefs|headlines|"
+_OUTPUT_NOUN = re.compile(r"^(?:summaries|digests|translations|replies|answers|recaps|briefs|headlines|"
                           r"captions|rewrites|write-?ups|synops[ie]s|headnotes|précis|precis|one-liners)$")
+# "only 180 have a summary written by a supervisor": no noun, but the count is said to have its outputs
+_HAS_OUTPUT_AFTER = re.compile(r"^\s+(?:of (?:them|these|those) )?(?:already )?(?:have|has|had|come with|came with|got) "
+                               r"(?:a |an |their |its |the )?(?:\w+ )?(?:summary|summaries|labels?|tags?|codes?|answers?|"
+                               r"translations?|repl(?:y|ies)|categor(?:y|ies)|scores?|ratings?|notes)\b")
+_UNIT_AFTER = re.compile(r"^\s+(?:languages?|weeks?|days?|months?|years?|hours?|minutes?|seconds?|people|persons|"
+                         r"employees|staff|users|customers|members|times|percent|countries|sites|stores|hotels|offices)\b")
 _CONTRAST = re.compile(r"\b(?:but|although|though|however|whereas|yet we)\b")
 _PER_LABEL = re.compile(r"^[^.;]{0,30}\b(?:per|for each|of each|in each)\s+(?:class|category|label|intent|team|type)")
 
@@ -237,7 +250,10 @@ def _quantity_value(m: re.Match[str]) -> float:
         return number_from_words(m.group("compound")) or 0.0
     if m.group("words"):
         return float(_WORD_QUANTITIES[m.group("words")])
-    value = float(re.sub(r"[,\s\u00a0\u202f]", "", m.group("num")))
+    digits = m.group("num")
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", digits):  # "1.800 drill reports", "3.000 paragraph": thousands
+        digits = digits.replace(".", "")
+    value = float(re.sub(r"[,\s\u00a0\u202f]", "", digits))
     return value * _MULT.get((m.group("mult") or "").lower(), 1.0)
 
 
@@ -254,6 +270,7 @@ def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
         before = re.split(r"[.;!?](?:\s|$)|\n", low[max(0, m.start() - 50):m.start()])[-1]
         if _NOT_A_COUNT.match(after):  # "3-line recaps", "three years of transcripts"
             continue
+        wide_before = _CONTRAST.split(re.split(r"[.;!?](?:\s|$)|\n", low[max(0, m.start() - 100):m.start()])[-1])[-1]
         noun_m = _DATA_NOUN.match(after)
         if not noun_m and (rate_m := _BARE_RATE.match(after)) and value >= 100 and not _negated(low, m.start()):
             unit = _RATE.search(rate_m.group(0))
@@ -268,7 +285,10 @@ def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
                                      value)
             continue
         if not noun_m:
-            if (_VERB_BEFORE.search(before) or _VERB_AFTER.match(after)) and not _LABEL_NOUN.match(after) and \
+            if _UNIT_AFTER.match(after):  # "written in 20 languages", "a demo in two weeks"
+                continue
+            if (_VERB_BEFORE.search(before) or _VERB_AFTER.match(after) or _HAS_OUTPUT_AFTER.match(after) or
+                    _VERB_ON.search(wide_before)) and not _LABEL_NOUN.match(after) and \
                     not _negated(low, m.start()) and \
                     (sig.labelled is None or value > (sig.labelled.value or 0)):
                 sig.labelled = Quote("labelled", text[max(0, m.start() - 25):m.end()].strip(), value)
@@ -294,7 +314,6 @@ def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
             continue
         # "10k tickets but only 500 labelled": what follows a "but" is about something else
         context = before + " " + _DESIRE.split(_CONTRAST.split(after)[0])[0]
-        wide_before = re.split(r"[.;!?](?:\s|$)|\n", low[max(0, m.start() - 100):m.start()])[-1]
         labelled = bool(_LABELLED_CUE.search(context)) or noun.startswith(
             ("example", "sample", "pair", "annotation", "triple")) or bool(_OUTPUT_NOUN.match(noun)) or bool(_ADJ_AFTER.match(after)) or bool(
             _VERB_BEFORE.search(before)) or bool(_VERB_ON.search(wide_before))

@@ -455,3 +455,35 @@ def test_traffic_without_a_noun_and_data_never_mentioned() -> None:
     assert _top(unsaid["labelled"]) == "unknown"
     said = with_parsed_evidence(heads, "Our writers made 1,100 recaps and we want more drafted.")
     assert _top(said["labelled"]) == "many"
+
+
+@pytest.mark.parametrize(("text", "count"), [
+    ("Our geologists has marked in 1.800 drill reports the mineral names, depths and grades.", 1800),
+    ("We run 14 hotels and have around 60k guest reviews, each already scored 1-5 stars by the guest.", 60000),
+    ("We coded the reason for leaving (pay, manager, growth, other) on eight hundred of them.", 800),
+    ("we have player reports + the moderator verdict for about 250k messages", 250000),
+    ("We have 10k patient messages, but our physios only wrote answers to 150 of them.", 150),
+    ("10k incident reports from drivers, but only 180 have a summary written by a supervisor.", 180),
+    ("Our staff has put a topic on maybe eleven thousand SMS already.", 11000),
+])
+def test_counts_in_other_authors_words(text: str, count: int) -> None:
+    from assistant.advisor.signals import read_signals
+
+    found = read_signals(text)
+    assert found.labelled is not None and found.labelled.value == count, (text, found.labelled)
+    # a count of languages or weeks is not data, a range is not a count, a decimal stays a decimal
+    assert read_signals("Tickets written in 20 languages; we haven't labelled any, demo in two weeks.").labelled.value == 0
+    assert read_signals("Rate each review 1-5 stars.").labelled is None
+
+
+def test_more_ways_of_saying_facts_change_or_data_is_not_labelled() -> None:
+    from assistant.advisor.signals import read_signals
+
+    for text in ("the national export control list, which gets amended every few weeks",
+                 "the sanctions lists, which are updated most weeks", "What are the current entry rules for Canadians?"):
+        assert "changing" in read_signals(text).cues, text
+    for text in ("we have 2 million raw customer chat logs, none reviewed or rated",
+                 "600 episode transcripts and none of them has show notes"):
+        found = read_signals(text)
+        assert found.labelled is not None and found.labelled.value == 0, text
+    assert read_signals("Tens of thousands of product and campaign texts a month.").traffic.value == 1000
