@@ -133,24 +133,24 @@ class Reader:
         return 1 / (1 + math.exp(-(a * math.log(raw / (1 - raw)) + b)))
 
 
-#: How often each explicit cue agrees with the corpus's label for its field (measured on the 2,564-row corpus,
-#: 2026-12-03: latency 114/115, on-premises 110/115, privacy 98/100, changing facts 276/279, citations 104/108,
-#: house style 53/54, high volume 27/30; a stated count's bucket 1,238/1,246 when no "no labels" phrase
+#: How often each explicit cue agrees with the corpus's label for its field (measured on the 3,284-row corpus,
+#: 2026-12-03: latency 154/155, on-premises 145/155, privacy 140/153, changing facts 389/394, citations 143/149,
+#: house style 89/90, high volume 33/36; a stated count's bucket 1,560/1,579 when no "no labels" phrase
 #: contradicts it). A cue the patterns find counts for at least that much, whatever the learned heads say;
 #: phrasing the heads never saw still has its plain cue.
 CUE_PRECISION = {"latency": ("latency", 0.95), "on_prem": ("privacy", 0.9), "privacy": ("privacy", 0.9),
                  "changing": ("changing_knowledge", 0.9), "citations": ("changing_knowledge", 0.85),
                  "style": ("domain_style", 0.9), "high_volume": ("volume", 0.8)}
 #: A need the user says they do not have ("no privacy concerns", "an overnight batch is fine") is believed
-#: absent with this probability, unless another cue for it is found outside those words (corpus: latency 16/16,
-#: privacy 5/5, style 2/2, changing facts 24/25).
+#: absent with this probability, unless another cue for it is found outside those words (corpus: latency 50/50,
+#: privacy 40/40, style 7/7, changing facts 39/40).
 NEED_OFF_PRECISION = 0.9
 _NEED_FIELD = {"latency": ("latency", ("latency",)), "privacy": ("privacy", ("privacy", "on_prem")),
                "style": ("domain_style", ("style", "domain", "strict_format")),
                "changing": ("changing_knowledge", ("changing", "citations"))}
 COUNT_PRECISION = 0.95
 #: A description with no word about labelled data (:data:`~assistant.advisor.patterns.LABEL_WORDS`) has not said
-#: how much it has (corpus: 865 of 868 rows).
+#: how much it has (corpus: 1,081 of 1,086 rows).
 UNSAID_PRECISION = 0.95
 #: Stated traffic per day from which volume is high (the corpus: every row at 1,000+/day is high, every
 #: row under 100/day low; between 300 and 1,000 both occur, so the heads decide).
