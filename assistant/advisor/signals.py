@@ -311,6 +311,10 @@ def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
             per_day = value * _PER_DAY[rate.group("unit") or rate.group("adv") or rate.group("slash")]
             if sig.traffic is None or per_day > (sig.traffic.value or 0):
                 sig.traffic = Quote("traffic", quote, per_day)
+            # "5,000 labelled support tickets a week": a rate of labelled data is labelled data too
+            if re.search(r"\b(?:labell?ed|annotated|tagged|hand-labell?ed)\b", low[m.end():noun_end]) and \
+                    (sig.labelled is None or value > (sig.labelled.value or 0)):
+                sig.labelled = Quote("labelled", text[m.start():noun_end].strip(), value)
             continue
         # "10k tickets but only 500 labelled": what follows a "but" is about something else
         context = before + " " + _DESIRE.split(_CONTRAST.split(after)[0])[0]
