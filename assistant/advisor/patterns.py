@@ -30,8 +30,9 @@ _LANG = "(?:" + "|".join(sorted(LANGUAGE_CODES, key=len, reverse=True)) + ")"
 
 # A negation word near the end of the text before a match ("we do not need ..."): the match is dropped.
 NEGATION = re.compile(
-    r"\b(?:not|no|never|don'?t|doesn'?t|isn'?t|aren'?t|won'?t|without|nor|hardly|rarely|seldom|neither|"
-    r"no need|unlikely)\b[^.;!?]{0,25}$"
+    # "no", but not the "no" of "yes/no" or "yes or no"
+    r"\b(?:not|(?<!yes/)(?<!yes or )(?<!yes-)no(?![/-])|never|don'?t|doesn'?t|isn'?t|aren'?t|won'?t|without|nor|"
+    r"hardly|rarely|seldom|neither|no need|unlikely)\b[^.;!?]{0,25}$"
 )
 
 # ---------------------------------------------------------------------------------------------------
@@ -167,7 +168,10 @@ CUE_PATTERNS: dict[str, tuple[str, bool]] = {
         r"banking|equity|label|sector|tutor|members?))|confidential(?:ity)?(?!,| or | and |\)| etc| clauses?)\w*|"
         r"sensitive|hipaa|gdpr(?! erasure)|patient data|medical records|"
         r"(?:can ?not|can't|cannot|must not|mustn't|not allowed to|may not|never) (?:be )?(?:send|sent|share|"
-        r"shared|leave|upload|uploaded|use an external|go to|touch)|third[- ]party (?:apis?|services|providers)|"
+        r"shared|leave|upload|uploaded|use an external|go to|touch)|"
+        # "no text may leave our data centre", "nothing can be sent out"
+        r"(?:no|nothing|none)(?: [\w-]+){0,3} (?:may|can|should|must|shall|is allowed to|will) (?:ever )?(?:leave|"
+        r"be sent|be shared|be uploaded|go (?:to|out|outside))|third[- ]party (?:apis?|services|providers)|"
         r"data residency|compliance (?:rules|requirements|reasons|constraints)|(?:for|due to|because of) compliance|"
         r"regulated (?:data|industry|environment|sector)|in[- ]house only)\b", False),
     "on_prem": (
@@ -320,8 +324,16 @@ LABEL_WORDS = re.compile(
     r"confirmed|matched|redacted|highlighted|foldered|locali[sz]ed|rewritten|post-edited|chaptered|catalogu?ed|"
     r"with (?:[\w-]+ ){0,3}(?:reasons|priorit\w+|headings|difficulty|scores|categories|outcomes|notes))\b"
 )
+#: Words that say what the user wants done, not what they have ("we want 2,000 emails labelled", "hoping to get
+#: summaries", "names to be marked up"): one list for every reader that must tell the two apart.
+DESIRE_WORDS = (r"want|wants|wanted|need|needs|would like|'d like|hoping|hope|plan|planning|looking to|trying to|"
+                r"to get|to be|should be|must be")
 #: What the user wants done ("and want each tagged with topics"): up to the end of its sentence.
-DESIRE = re.compile(r"\b(?:want|wants|need|needs|would like|'d like|hoping|hope to|plan to|looking to|trying to)\b[^.;!?]*")
+DESIRE = re.compile(rf"\b(?:{DESIRE_WORDS})\b[^.;!?]*")
+#: "2 million pages ... and want names marked up": where what the data has ends and what the user wants begins.
+DESIRE_WORD = re.compile(rf"\b(?:{DESIRE_WORDS})\b")
+#: "we want 2,000 emails labelled", "we'd like to have 500": a count of what they want, not what they have.
+DESIRE_BEFORE = re.compile(rf"\b(?:{DESIRE_WORDS})\s+(?:to have\s+)?(?:\w+\s+)?$")
 
 #: A need the user says they do not have: "no latency or privacy concerns", "an overnight batch is fine",
 #: "nothing sensitive in the data", "a plain neutral tone is fine". Field -> pattern; a cue for the same need

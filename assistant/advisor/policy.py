@@ -97,6 +97,16 @@ def _output(profile: TaskProfile) -> str:
             "free-text": "the way your outputs are written"}.get(profile.output_shape, "your task")
 
 
+#: The needs that favour a small model of one's own: field, what the user needs, why it favours one.
+_NEED_REASONS = (
+    ("volume", "At your volume", "a small tuned model costs far less per call than a large prompted one."),
+    ("latency", "Your speed need", "a small tuned model answers in milliseconds; a large prompted model rarely does."),
+    ("privacy", "Your data must stay with you", "a small tuned model runs on your own machines."),
+    ("domain_style", "Your jargon or house style", "it is learned more reliably from examples than described in a "
+                                                  "prompt."),
+)
+
+
 def reasons_for(profile: TaskProfile, decision: Decision) -> list[str]:
     """Ranked reasons for ``decision``, each a full sentence quoting the user's words where it can."""
     reasons: list[str] = []
@@ -123,18 +133,14 @@ def reasons_for(profile: TaskProfile, decision: Decision) -> list[str]:
         reasons.append(f"You have {_count(profile)}" + _quote(profile, "labelled") + f": enough to fine-tune a "
                        f"small model that learns {_output(profile)} from examples.")
     if decision == "fine-tune" or (decision == "prompt" and profile.bucket() == "unknown"):
-        if profile.volume == "high":
-            reasons.append("At your volume" + _quote(profile, "volume") + " a small tuned model costs far less "
-                           "per call than a large prompted one.")
-        if profile.latency:
-            reasons.append("Your speed need" + _quote(profile, "latency") + " suits a small tuned model, which "
-                           "answers in milliseconds; a large prompted model rarely does.")
-        if profile.privacy:
-            reasons.append("Your data must stay with you" + _quote(profile, "privacy") + ": a small tuned model "
-                           "runs on your own machines.")
-        if profile.domain_style:
-            reasons.append("Your jargon or house style" + _quote(profile, "domain_style") + " is learned more "
-                           "reliably from examples than described in a prompt.")
+        # a need the user said is a reason in their words; one only inferred is a reason only where it decides
+        # (labelled data not said), and then it is said to be inferred
+        deciding = profile.bucket() == "unknown"
+        for field, need, why in _NEED_REASONS:
+            if getattr(profile, field) in (True, "high") and (profile.quotes.get(field) or deciding):
+                said = profile.quotes.get(field)
+                reasons.append(f'{need} ("{said}"): {why}' if said else
+                               f"{need} (as I read your description; tell me if not): {why}")
     elif decision == "rag" and profile.domain_style:
         reasons.append("Your house style" + _quote(profile, "domain_style") + " can come later from a small "
                        "fine-tune on top of retrieval, once the answers are grounded.")

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from assistant.advisor.patterns import (
     CUE_PATTERNS,
+    DESIRE_BEFORE,
+    DESIRE_WORD,
     LANGUAGE_CODES,
     NEEDS_OFF,
     NEEDS_OFF_CUES,
@@ -134,12 +136,14 @@ _LABELLED_CUE = re.compile(
     r"gave|chose|picked|set|entered)\b)"
 )
 # "we've hand-labelled a hundred and fifty so far": a count right after a labelling verb, with no noun after it
+#: "about", "roughly", "~" between a labelling phrase and its count ("coded ... on about 800")
+_ABOUT = r"(?:about |around |roughly |approximately |some |over |nearly |maybe |~)?"
 _VERB_BEFORE = re.compile(
     r"\b(?:labell?ed|annotated|tagged|hand[- ]labell?ed|hand[- ]tagged|coded|categori[sz]ed|classified|marked|"
     r"translated|summari[sz]ed|answered|written|wrote|bucketed|sorted|graded|scored|rated|reviewed|done|did|"
     r"produced|condensed|written up|boiled down|paired|collected|filled in|" + _MORE_VERBS + r")\s+(?:about |around |roughly |approximately |only |just |"
     r"some |over |nearly |almost |maybe |~|(?:[\w-]+ )?(?:blocks?|recaps?|summaries|digests|translations|versions|notes|"
-    r"write-?ups|reports) for (?:about |around |roughly |approximately |some |over |nearly |~)?)?$"
+    r"write-?ups|reports) for " + _ABOUT + r")?$"
 )
 _TRAFFIC_VERB = re.compile(r"\b(?:get|gets|receive|receives|handle|handles|process|processes|see|serve|field|"
                            r"answer|come in|arrive|incoming)\b")
@@ -158,9 +162,6 @@ _PAIRED_AFTER = re.compile(r"^(?:\s+[\w-]+){0,3}\s+(?:with|and) (?:their |its |t
 # "thousands a day", "tens of thousands of these a day": traffic with no data noun
 _BARE_RATE = re.compile(r"^(?:\s+(?!(?:a|an|per|each|every)\b)[a-z'-]+){0,5}?\s+(?:a|an|per|each|every)\s+"
                         r"(?:second|minute|hour|day|week|month)\b|^\s*/(?:day|hour|week)\b")
-# "2 million pages ... and want names marked up": what the user wants done is not what the data has
-_DESIRE = re.compile(r"\b(?:want|wants|wanted|need|needs|would like|'d like|hoping|hope|plan|planning|to be|to get|"
-                     r"should be|must be)\b")
 # "3-line recaps", "two-page digests", "three years of transcripts": a size or a duration, not a count of data
 _NOT_A_COUNT = re.compile(r"^\s*(?:-|–|to)\s*[a-z]?\d|^-(?:line|page|word|sentence|paragraph|minute|hour|second|point|part|step|day|"
                           r"week|month|year|column|star)\b|^\s+(?:years?|months?|weeks?|days?|hours?|decades?)(?:'|')?"
@@ -168,12 +169,12 @@ _NOT_A_COUNT = re.compile(r"^\s*(?:-|–|to)\s*[a-z]?\d|^-(?:line|page|word|sent
 # "postdocs annotated compound names and reaction conditions on 220 notebook pages": labelled, on N items
 _VERB_ON = re.compile(r"\b(?:annotated|labell?ed|tagged|marked up|wrote|written|summari[sz]ed|translated|coded|"
                       rf"{_MORE_VERBS})\b"
-                      r"[^;:.]{0,80}\b(?:on|for|across|in) (?:about |around |roughly |some |over |maybe |~)?$"
+                      r"[^;:.]{0,80}\b(?:on|for|across|in) " + _ABOUT + "$"
                       # "put a topic on maybe eleven thousand", "the moderator verdict for about 250k", "wrote answers to 150"
                       r"|\b(?:put|set|assigned|added|attached|gave|wrote|written) (?:a |an |the |their )?[\w-]+ "
-                      r"(?:\w+ )?(?:on|to|for) (?:about |around |roughly |some |over |maybe |~)?$"
+                      r"(?:\w+ )?(?:on|to|for) " + _ABOUT + "$"
                       r"|\b(?:verdicts?|labels?|decisions?|ratings?|scores?|answers?|summaries|translations?|outcomes?|"
-                      r"codes?|tags?) for (?:about |around |roughly |some |over |maybe |~)?$")
+                      r"codes?|tags?) for " + _ABOUT + "$")
 # "five thousand of those digests": a count of the outputs themselves is a count of labelled examples
 _OUTPUT_NOUN = re.compile(r"^(?:summaries|digests|translations|replies|answers|recaps|briefs|headlines|"
                           r"captions|rewrites|write-?ups|synops[ie]s|headnotes|précis|precis|one-liners)$")
@@ -317,13 +318,11 @@ def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
                 sig.labelled = Quote("labelled", text[m.start():noun_end].strip(), value)
             continue
         # "10k tickets but only 500 labelled": what follows a "but" is about something else
-        context = before + " " + _DESIRE.split(_CONTRAST.split(after)[0])[0]
+        context = before + " " + DESIRE_WORD.split(_CONTRAST.split(after)[0])[0]
         labelled = bool(_LABELLED_CUE.search(context)) or noun.startswith(
             ("example", "sample", "pair", "annotation", "triple")) or bool(_OUTPUT_NOUN.match(noun)) or bool(_ADJ_AFTER.match(after)) or bool(
             _VERB_BEFORE.search(before)) or bool(_VERB_ON.search(wide_before))
-        # "a few hundred posts, nothing annotated": a pile of data that is said not to be labelled
-        if re.search(r"\b(?:want|wants|need|needs|would like|'d like|to get|to have)\s+(?:\w+\s+)?$", before):
-            labelled = False  # "we want 2,000 emails labelled": what they want, not what they have
+        labelled = labelled and not DESIRE_BEFORE.search(before)  # "we want 2,000 emails labelled"
         if labelled and not re.search(r"\b(?:un|not |aren'?t )labell?ed\b", context) and not NO_LABELS.search(context):
             if _PER_LABEL.match(tail) and sig.label_count:
                 value *= sig.label_count

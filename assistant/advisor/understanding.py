@@ -138,9 +138,10 @@ class Reader:
 #: house style 89/90, high volume 33/36; a stated count's bucket 1,560/1,579 when no "no labels" phrase
 #: contradicts it). A cue the patterns find counts for at least that much, whatever the learned heads say;
 #: phrasing the heads never saw still has its plain cue.
-CUE_PRECISION = {"latency": ("latency", 0.95), "on_prem": ("privacy", 0.9), "privacy": ("privacy", 0.9),
-                 "changing": ("changing_knowledge", 0.9), "citations": ("changing_knowledge", 0.85),
-                 "style": ("domain_style", 0.9), "high_volume": ("volume", 0.8)}
+CUE_PRECISION = {"latency": ("latency", "True", 0.95), "on_prem": ("privacy", "True", 0.9),
+                 "privacy": ("privacy", "True", 0.9), "changing": ("changing_knowledge", "True", 0.9),
+                 "citations": ("changing_knowledge", "True", 0.85), "style": ("domain_style", "True", 0.9),
+                 "high_volume": ("volume", "high", 0.8)}
 #: A need the user says they do not have ("no privacy concerns", "an overnight batch is fine") is believed
 #: absent with this probability, unless another cue for it is found outside those words (corpus: latency 50/50,
 #: privacy 40/40, style 7/7, changing facts 39/40).
@@ -172,9 +173,9 @@ def with_parsed_evidence(beliefs: dict[str, dict[str, float]], description: str)
 
     signals = read_signals(description)
     out = dict(beliefs)
-    for cue, (field, precision) in CUE_PRECISION.items():
+    for cue, (field, value, precision) in CUE_PRECISION.items():
         if cue in signals.cues and field in out:
-            out[field] = _at_least(out[field], "high" if field == "volume" else "True", precision)
+            out[field] = _at_least(out[field], value, precision)
     for need, (field, cues) in _NEED_FIELD.items():
         if need in signals.needs_off and field in out and not any(cue in signals.cues for cue in cues):
             out[field] = _at_least(out[field], "False", NEED_OFF_PRECISION)

@@ -491,3 +491,40 @@ def test_more_ways_of_saying_facts_change_or_data_is_not_labelled() -> None:
         found = read_signals(text)
         assert found.labelled is not None and found.labelled.value == 0, text
     assert read_signals("Tens of thousands of product and campaign texts a month.").traffic.value == 1000
+
+
+def test_yes_no_is_not_a_negation_and_said_privacy_needs_are_read() -> None:
+    from assistant.advisor.signals import read_signals
+
+    assert read_signals("each message needs a yes/no fraud flag within 50 ms").cues["latency"].text == "within 50 ms"
+    assert "latency" not in read_signals("no need for real-time, overnight is fine").cues
+    for text in ("by policy no message text may leave our own data centre", "Nothing can be sent to outside services"):
+        assert "privacy" in read_signals(text).cues, text
+
+
+@pytest.mark.parametrize(("text", "labelled"), [
+    ("we want 2,000 emails labelled by the summer", False),
+    ("we'd like to have 500 tickets labelled", False),
+    ("we are lucky to have 3,000 labelled tickets", True),
+])
+def test_what_the_user_wants_is_not_what_they_have(text: str, labelled: bool) -> None:
+    from assistant.advisor.signals import read_signals
+
+    found = read_signals(text).labelled
+    assert (found is not None and bool(found.value)) is labelled, text
+
+
+def test_a_need_only_inferred_is_a_reason_only_where_it_decides() -> None:
+    from assistant.advisor.policy import reasons_for
+    from assistant.advisor.profile import TaskProfile
+
+    many = TaskProfile(task="text-classification", labelled_examples=48_000, output_shape="label-set", privacy=True,
+                       quotes={"labelled": "48,000 closed tickets"})
+    assert not any("stay with you" in r for r in reasons_for(many, "fine-tune"))  # inferred, and 48,000 decide
+    said = many.model_copy(update={"quotes": {**many.quotes, "privacy": "our own servers"}})
+    assert any('stay with you ("our own servers")' in r for r in reasons_for(said, "fine-tune"))
+    unsaid = TaskProfile(task="text-classification", output_shape="label-set", volume="high", privacy=True,
+                         quotes={"volume": "20,000 a day"})
+    reasons = reasons_for(unsaid, "fine-tune")
+    assert any("stay with you (as I read your description" in r for r in reasons)
+    assert any('At your volume ("20,000 a day")' in r for r in reasons)
