@@ -3,7 +3,7 @@
 Scenario descriptions live in tests/fixtures/advisor_scenarios.yaml. They were written for the earlier
 rule-based advisor (`tuned` ones helped find gaps in its rules; `heldout` ones were written last); the learned
 reader was never trained or tuned on them, so for it they are all unseen. Its misses are strict xfails.
-The larger held-out sets (tests/fixtures/advisor_heldout_v8/_v9.jsonl) are measured in bench/, not asserted here.
+The larger held-out sets (tests/fixtures/advisor_heldout_v8 to _v11.jsonl) are measured in bench/, not asserted here.
 """
 
 from __future__ import annotations
