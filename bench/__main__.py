@@ -5,7 +5,8 @@
     .venv/bin/python -m bench --only estimator,guide_latency --quick
 
 The object is also written to ``bench/results.json`` (``--output`` to change it); its ``mode`` field says
-quick or full. Keys: ``ratios`` (name -> value, unit, goal, passed, what), ``summary`` (which passed or
+quick or full. A subset (``--only``) goes to ``bench/results-partial.json`` instead, so that checking one benchmark
+never replaces the record of the whole suite. Keys: ``ratios`` (name -> value, unit, goal, passed, what), ``summary`` (which passed or
 failed), ``raw`` (each benchmark's measurements), ``errors`` (a benchmark that crashed, with the reason),
 ``machine``, ``seconds`` (wall time of each benchmark and in all). The exit status is 1 only if a
 benchmark crashed; a missed goal is a finding, not a failure of the run.
@@ -38,14 +39,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller shapes and fewer steps (< 5 min)")
     parser.add_argument("--only", default="", help=f"comma-separated subset of: {', '.join(BENCHMARKS)}")
-    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json",
-                        help="where to write the JSON (default bench/results.json)")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="where to write the JSON (default bench/results.json; bench/results-partial.json "
+                             "with --only)")
     args = parser.parse_args(argv)
     args.names = [n.strip() for n in args.only.split(",") if n.strip()] or list(BENCHMARKS)
+    if args.output is None:
+        args.output = default_output(args.names)
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
     return args
+
+
+def default_output(names: list[str]) -> Path:
+    """Where a run writes its report: the suite's record for every benchmark, a side file for a subset."""
+    whole = set(names) >= set(BENCHMARKS)
+    return ROOT / "bench" / ("results.json" if whole else "results-partial.json")
 
 
 def run(names: list[str], quick: bool) -> dict[str, Any]:

@@ -45,6 +45,17 @@ def test_bench_quick_only_guide_latency_prints_and_writes_named_ratios(tmp_path:
     assert raw["summary"]["warm_turns"] == 6
 
 
+def test_a_subset_run_never_replaces_the_whole_suites_record() -> None:
+    from bench.__main__ import default_output, parse_args
+    from bench.suite import BENCHMARKS
+
+    assert default_output(list(BENCHMARKS)).name == "results.json"
+    assert parse_args([]).output.name == "results.json"
+    assert parse_args(["--quick"]).output.name == "results.json"
+    assert parse_args(["--only", "advisor"]).output.name == "results-partial.json"
+    assert parse_args(["--only", "advisor", "--output", "x.json"]).output == Path("x.json")
+
+
 def test_bench_rejects_an_unknown_benchmark_name() -> None:
     out = subprocess.run([sys.executable, "-m", "bench", "--only", "nope"], cwd=ROOT, capture_output=True,
                          text=True, timeout=60)
