@@ -23,58 +23,11 @@ from assistant.advisor.patterns import (
     NO_LABELS,
     TASK_PATTERNS,
 )
+from assistant.advisor.quantities import NUMBER, quantity_value
 from catalog.schema import TASKS
 
 # ---------------------------------------------------------------------------------------------------
-# Quantities ("700 labelled tickets", "3,000 tickets a week", "a few examples").
-_WORD_QUANTITIES = {
-    "hundreds of thousands": 300_000, "tens of thousands": 30_000, "a few thousand": 3_000,
-    "several thousand": 4_000, "a couple of thousand": 2_000, "a couple thousand": 2_000, "a few hundred": 300,
-    "half a million": 500_000, "few thousand": 3_000, "a few hundred thousand": 300_000,
-    "several hundred thousand": 400_000, "a couple hundred thousand": 200_000, "a couple of hundred thousand": 200_000, "a few dozen": 36,
-    "several hundred": 400, "a couple of hundred": 200,
-    "a couple hundred": 200, "thousands": 3_000, "hundreds": 300, "millions": 2_000_000, "a million": 1_000_000,
-    "a thousand": 1_000, "a hundred": 100, "dozens": 36, "a dozen": 12, "a handful": 5, "a few": 3,
-    "a couple": 2, "several": 5, "handful": 5, "lots": 5_000, "plenty": 5_000, "a lot": 5_000, "years' worth": 5_000,
-    "ten": 10, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "eighty": 80, "two": 2,
-    "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "twelve": 12, "fifteen": 15,
-}
-_UNITS = {w: i for i, w in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])}
-_TENS = {w: 10 * (i + 2) for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])}
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
-_NUM_WORD = "|".join(sorted([*_UNITS, *_TENS], key=len, reverse=True))
-#: "eight thousand", "twelve hundred", "a hundred and fifty", "two and a half thousand", "3 000" is below
-_COMPOUND = (rf"(?:(?:{_NUM_WORD}|a)(?:[\s-]+(?:and[\s-]+)?(?:{_NUM_WORD}))*[\s-]+(?:and[\s-]+a[\s-]+half[\s-]+)?"
-             rf"(?:hundred|thousand|million)(?:[\s-]+(?:and[\s-]+)?(?:{_NUM_WORD}|hundred|thousand)\b)*)")
-_NUMBER = re.compile(
-    r"(?<![\w$€£.])(?P<num>\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,])|"
-    r"\d{1,3}(?:\.\d{3})+(?![\d.,]\d)|\d+(?:\.\d+)?)"
-    r"(?:\s*(?P<mult>k|m|mn|thousand|million|billion))?\b(?!%)"
-    rf"|\b(?P<compound>{_COMPOUND})\b(?!\s*(?:percent|%))"
-    r"|\b(?P<words>" + "|".join(re.escape(w) for w in sorted(_WORD_QUANTITIES, key=len, reverse=True)) + r")\b"
-)
-
-
-def number_from_words(words: str) -> float | None:
-    """The value of a number written in words ("twelve hundred" -> 1200, "two and a half thousand" -> 2500)."""
-    total, current, seen = 0.0, 0.0, False
-    for token in re.findall(r"[a-z]+", words.lower()):
-        if token in _UNITS or token in _TENS:
-            current += _UNITS.get(token, _TENS.get(token, 0))
-            seen = True
-        elif token == "half":
-            current += 0.5
-        elif token == "hundred":
-            current = max(current, 1.0) * 100
-            seen = True
-        elif token in _SCALES:
-            total += max(current, 1.0) * _SCALES[token]
-            current, seen = 0.0, True
-    return total + current if seen else None
-
-
-_MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "billion": 1e9}
+# What a count is a count of ("700 labelled tickets", "3,000 tickets a week"); numbers themselves: quantities.py
 _NOUN = (
     r"(?:examples?|samples?|records?|rows?|tickets?|e-?mails?|messages?|reviews?|documents?|docs|articles?|"
     r"reports?|notes|transcripts?|calls?|conversations?|chats?|dialogues?|sentences?|pairs?|quer(?:y|ies)|"
@@ -246,27 +199,15 @@ def score_tasks(low: str) -> dict[str, float]:
     return scores
 
 
-def _quantity_value(m: re.Match[str]) -> float:
-    if m.group("compound"):
-        return number_from_words(m.group("compound")) or 0.0
-    if m.group("words"):
-        return float(_WORD_QUANTITIES[m.group("words")])
-    digits = m.group("num")
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", digits):  # "1.800 drill reports", "3.000 paragraph": thousands
-        digits = digits.replace(".", "")
-    value = float(re.sub(r"[,\s\u00a0\u202f]", "", digits))
-    return value * _MULT.get((m.group("mult") or "").lower(), 1.0)
-
-
 def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
     """Fill labelled / corpus / traffic / label-count quantities from numbers in the text."""
-    for m in _NUMBER.finditer(low):
-        value = _quantity_value(m)
+    for m in NUMBER.finditer(low):
+        value = quantity_value(m)
         after = re.split(r"[.;!?](?:\s|$)|\n", low[m.end():m.end() + 90])[0]
         if not _DATA_NOUN.match(after) and _LABEL_NOUN.match(after) and 1 < value <= 1000:
             sig.label_count = int(value)
-    for m in _NUMBER.finditer(low):
-        value = _quantity_value(m)
+    for m in NUMBER.finditer(low):
+        value = quantity_value(m)
         after = re.split(r"[.;!?](?:\s|$)|\n", low[m.end():m.end() + 90])[0]
         before = re.split(r"[.;!?](?:\s|$)|\n", low[max(0, m.start() - 50):m.start()])[-1]
         if _NOT_A_COUNT.match(after):  # "3-line recaps", "three years of transcripts"
