@@ -1,6 +1,6 @@
 """The advisor on descriptions it has never seen: accuracy, calibration and latency.
 
-    .venv/bin/python bench/advisor_accuracy.py [--heldout tests/fixtures/advisor_heldout_v10.jsonl]
+    .venv/bin/python bench/advisor_accuracy.py [--heldout tests/fixtures/advisor_heldout_v12.jsonl]
 
 Held-out accuracy: the shipped reader (trained on ``assistant/advisor/corpus``) reads every description of the
 held-out file (written apart from the corpus, never used to train or tune) through :func:`advise`; task,
@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-HELDOUT = ROOT / "tests" / "fixtures" / "advisor_heldout_v10.jsonl"
+HELDOUT = ROOT / "tests" / "fixtures" / "advisor_heldout_v12.jsonl"
 
 
 def measure(path: Path = HELDOUT) -> dict[str, Any]:

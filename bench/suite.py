@@ -177,18 +177,16 @@ def app_start(quick: bool) -> BenchOutcome:
 def advisor(quick: bool) -> BenchOutcome:
     """The advisor on held-out descriptions: both-right accuracy and assess latency after warm-up.
 
-    Goal sets ``advisor_heldout_v10.jsonl`` and ``_v11`` (120 each), written by other authors from the task list
+    Goal sets ``advisor_heldout_v12.jsonl`` and ``_v13`` (120 each), written by other authors from the task list
     and the five decision rules only, who saw neither the corpus nor the advisor; none of their rows has been read.
-    ``_v8`` and ``_v9`` (the goal sets until 2026-12-04; ten v8 rows were read for a closing note) are measured as
-    well and reported apart. (The earlier sets v1-v7 were read to design parser changes and are now part of the
-    corpus, with profile fields labelled by yet other authors: ``assistant/advisor/corpus/descriptions_other_authors.jsonl``.)
+    (The earlier sets were read to design parser changes and are now part of the corpus, with profile fields
+    labelled by yet other authors: v1-v7 in ``assistant/advisor/corpus/descriptions_other_authors.jsonl``, v8-v11
+    in ``descriptions_read_heldout.jsonl``.)
     """
     from bench import advisor_accuracy
 
     fixtures = advisor_accuracy.HELDOUT.parent
-    every = {name: advisor_accuracy.measure(fixtures / f"advisor_heldout_{name}.jsonl")
-             for name in (*GOAL_SETS, *EARLIER_SETS)}
-    runs = {name: every[name] for name in GOAL_SETS}
+    runs = {name: advisor_accuracy.measure(fixtures / f"advisor_heldout_{name}.jsonl") for name in GOAL_SETS}
     rows = sum(run["rows"] for run in runs.values())
     both = sum(run["both"] * run["rows"] for run in runs.values()) / rows
     answered = sum(run["rows"] * (1 - run["asked"]) for run in runs.values())
@@ -201,23 +199,17 @@ def advisor(quick: bool) -> BenchOutcome:
                                                   "counts as wrong)"),
         **{f"advisor_both_right_heldout_{name}": Figure(run["both"], unit="share", what=f"the same on {name} alone")
            for name, run in runs.items()},
-        **{f"advisor_both_right_earlier_{name}": Figure(every[name]["both"], unit="share",
-                                                        what=f"both right on the earlier set {name} (informative)")
-           for name in EARLIER_SETS},
         "advisor_both_right_when_answered": Figure(answered_right / answered if answered else 0.0, unit="share",
                                                    what=f"both right among the {goal} descriptions it answered "
                                                         "(informative)"),
-        "advisor_p95_ms": Figure(max(r["latency_ms"]["p95"] for r in every.values()), Goal("<=", 300.0), unit="ms",
+        "advisor_p95_ms": Figure(max(r["latency_ms"]["p95"] for r in runs.values()), Goal("<=", 300.0), unit="ms",
                                  what="advise() p95 latency after warm-up, offline reader (worst of the sets)"),
     }
-    return BenchOutcome(figures, every)
+    return BenchOutcome(figures, runs)
 
 
 #: The held-out sets of the goal figure, by other authors who saw only the task list and the five rules; no row read.
-GOAL_SETS = ("v10", "v11")
-#: Earlier goal sets, still measured for comparison across sessions. v8: ten rows were printed for a closing note
-#: (2026-12-03) and one of them showed the "right now" defect fixed after; v9: no row read.
-EARLIER_SETS = ("v8", "v9")
+GOAL_SETS = ("v12", "v13")
 
 
 def ray_overhead(quick: bool) -> BenchOutcome:

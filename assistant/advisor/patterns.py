@@ -27,6 +27,9 @@ LOW_RESOURCE = frozenset(
     {"sw", "yo", "am", "zu", "eu", "cy", "ga", "is", "et", "lv", "lt", "tl", "ha", "ig", "so", "ne", "si", "km"}
 )
 _LANG = "(?:" + "|".join(sorted(LANGUAGE_CODES, key=len, reverse=True)) + ")"
+#: Two language codes joined by an arrow ("EN->FR", "de → en"): the pair of a translation.
+_CODE = r"(?:en|fr|de|es|pt|nl|pl|sv|da|fi|cs|el|tr|ru|uk|ar|he|hi|zh|ja|ko|vi|th|ro|hu|bg)"
+LANGUAGE_PAIR = rf"(?P<source>{_CODE})\s*(?:->|→|=>|>)\s*(?P<target>{_CODE})"
 
 # A negation word near the end of the text before a match ("we do not need ..."): the match is dropped.
 NEGATION = re.compile(
@@ -42,6 +45,7 @@ TASK_PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\bclassif(?:y|ies|ied|ying|ication|ier)\b", 2.5),
         (r"\bcategori[sz](?:e|es|ed|ing|ation)\b", 2.5),
         (r"\bcategor(?:y|ies)\b", 1.0),
+        (r"\bclass(?:ed|ing) (?:as|into)\b", 2.5),
         (r"\b(?:route|routes|routing|routed)\b", 2.5),
         (r"\btriag(?:e|ing)\b", 2.5),
         (r"\b(?:sentiment|positive or negative|negative or positive|positive, negative)\b", 3.0),
@@ -109,6 +113,8 @@ TASK_PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:locali[sz]\w*|l10n|i18n)\b", 3.0),
         (rf"\b(?:from|between)\s+{_LANG}\s+(?:to|into|and)\s+{_LANG}\b", 2.5),
         (rf"\binto\s+{_LANG}\b", 1.0),
+        # "manuals EN->FR", "de → en"
+        (rf"\b{LANGUAGE_PAIR}\b", 3.0),
         # "How do I say 'where is the station' in Greek?", "what's 'thank you' in Japanese"
         (rf"\b(?:how (?:do|would|can|should|to) (?:i |you |we |one )?(?:say|write|ask|spell)|what(?:'s| is) "
          rf"(?:the word for )?)[^.?!]{{0,80}}\bin {_LANG}\b", 3.5),
@@ -128,6 +134,11 @@ TASK_PATTERNS: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:product descriptions?|marketing copy|copywriting|blog posts?|social media posts?|cover letters?|"
          r"job ads?|ad copy|captions?|headlines?|emails?)\b", 0.7),
         (r"\b(?:code generation|generate (?:sql|code)|text-to-sql|sql queries)\b", 2.5),
+        # "descriptions drafted from the details sheet", "new headlines from new briefs"
+        (r"\b(?:draft|write|writ|generat|produc|creat)\w*\s+(?:\w+\s+){0,3}?from\s+(?:the |a |our |each |new )?"
+         r"(?:[\w'-]+ )?(?:details|brief|briefs|notes|bullet points|specs?|facts|outline|keywords|sheets?)\b"
+         r"|\bnew (?:ad |product )?(?:headlines|copy|slogans|taglines|captions|ads|descriptions) (?:from|for) (?:new )?"
+         r"(?:briefs|products|listings)\b", 2.0),
         (r"\b(?:talk|talks|chat|chats)\s+(?:to|with)\b", 1.5),
     ],
 }
@@ -257,14 +268,15 @@ NO_LABELS = re.compile(
     r"nothing)\b\s*(?:\w+\s+){0,2}?(?:labell?ed|annotated|training|gold|example)s?\s*(?:data|examples|set|sets|yet)?\b"
     r"|\b(?:no|zero) (?:data|examples) (?:yet|at all|to train)"
     # "No data, just me", "ZERO paralel data", "no translation memory", "nothing to train on", "havent got any data"
-    r"|\b(?:no|zero) (?:\w+ )?data\b(?! (?:can|may|must|should|will|leaves?|leaving|goes|is sent|to leave|is allowed|"
+    r"|\b(?:no|zero) (?!(?:private|personal|sensitive|confidential|customer|patient|health|medical|financial|"
+    r"identifiable|regulated|secret)\b)(?:\w+ )?data\b(?! (?:can|may|must|should|will|leaves?|leaving|goes|is sent|to leave|is allowed|"
     r"protection|retention|science|scientists?|engineers?|team|residency|transfer|sharing|leaks?|outside|may leave|"
     r"to|goes|going|out|off|sent|leaving|exfiltration|egress|access|collection|stored))"
     r"|\bno (?:translation memor(?:y|ies)|tm|glossary or translations)\b|\bnothing to (?:train|learn|start) (?:on|from|with)\b"
     r"|\b(?:haven'?t|havent|have not|don'?t|dont|do not) (?:got )?any (?:\w+ )?data\b"
     r"|\bunlabell?ed\b|\b(?:not|never been|aren'?t|isn'?t) (?:\w+ )?(?:labell?ed|annotated|tagged)\b"
     r"|\b(?:haven'?t|have not|hasn'?t|has not|never|didn'?t|did not) (?:\w+ )?(?:labell?ed|annotated|tagged|"
-    r"marked|categori[sz]ed|classified)\b"
+    r"marked|categori[sz]ed|classified|summari[sz]ed|translated|coded)\b"
     # "nothing annotated", "Nothing translated yet", "none labelled", "none of them are tagged"
     r"|\b(?:nothing|none)(?: of (?:them|these|those|it))?(?: (?:is|are|was|were|has|have|had))?(?: been)? "
     r"(?:\w+ )?(?:coded|annotated|labell?ed|tagged|translated|summari[sz]ed|answered|marked|categori[sz]ed|reviewed|"
@@ -293,8 +305,9 @@ NO_LABELS = re.compile(
     # "no answers were ever recorded", "no curated or rated replies", "Nothing has ever been written up"
     r"|\bno (?:\w+ (?:or|and) )?(?:\w+ )?(?:answers|replies|responses|summaries|translations|labels|annotations)"
     r"(?: (?:were|was|have been|has been|are|exist|ever))\b"
-    r"|\bno (?:curated|rated|approved|written|reference|human|gold|labell?ed|annotated)(?: (?:or|and) \w+)? "
-    r"(?:replies|responses|answers|summaries|translations|examples|data)\b"
+    r"|\bno (?:curated|rated|approved|written|reference|human|gold|labell?ed|annotated|translated|summari[sz]ed)"
+    r"(?: (?:or|and) \w+)? (?:sentence )?(?:replies|responses|answers|summaries|translations|examples|data|pairs|"
+    r"sentences|segments)\b"
     r"|\bnothing (?:has |have )?(?:ever )?(?:been )?written (?:up|down)\b"
     # "never written a summary of any of them", "haven't produced a single translation"
     r"|\b(?:never|haven'?t|have not|hasn'?t|has not|didn'?t|did not)(?: ever| yet)? (?:written|wrote|produced|made|done|"
@@ -334,51 +347,3 @@ DESIRE = re.compile(rf"\b(?:{DESIRE_WORDS})\b[^.;!?]*")
 DESIRE_WORD = re.compile(rf"\b(?:{DESIRE_WORDS})\b")
 #: "we want 2,000 emails labelled", "we'd like to have 500": a count of what they want, not what they have.
 DESIRE_BEFORE = re.compile(rf"\b(?:{DESIRE_WORDS})\s+(?:to have\s+)?(?:\w+\s+)?$")
-
-#: A need the user says they do not have: "no latency or privacy concerns", "an overnight batch is fine",
-#: "nothing sensitive in the data", "a plain neutral tone is fine". Field -> pattern; a cue for the same need
-#: inside such a phrase is not a cue, and the reader believes the need is absent unless another cue says it.
-_CONCERN = (r"(?:concerns?|constraints?|requirements?|needs?|issues?|worries|restrictions?|rules|pressure|limits?|"
-            r"problems?|demands?|sensitivit(?:y|ies))")
-_NO = r"\b(?:no|not any|without any|without|zero|few|no real|no particular|no special|no strict|no hard|no big)"
-NEEDS_OFF: dict[str, str] = {
-    "latency": (
-        rf"{_NO} (?:\w+ (?:or|and|/) )?(?:latency|speed|timing|time|response[- ]time|turnaround|real[- ]time)"
-        rf"(?:,? (?:or|and|/) \w+)? {_CONCERN}"
-        r"|\b(?:latency|speed|turnaround|response time|timing)(?: and \w+)? (?:is not|isn'?t|are not|aren'?t|doesn'?t|does not)"
-        r" (?:really )?(?:a |an )?(?:concern|issue|problem|critical|important|priority|matter|an issue|a concern)"
-        r"|\b(?:an |a )?(?:overnight|nightly|next[- ]day|end[- ]of[- ]day|weekly|batch)(?: \w+){0,2} (?:is|are|would be) "
-        r"(?:fine|ok|okay|acceptable|enough|good enough)\b"
-        r"|\b(?:a few|several|\d+|a couple of|ten|thirty) (?:seconds|minutes|hours)(?: \w+){0,3} (?:is|are|would be) "
-        r"(?:fine|ok|okay|acceptable|enough)\b"
-        r"|\bno rush\b|\bnot (?:time[- ]critical|time[- ]sensitive|latency[- ]sensitive|in a hurry|urgent)\b|"
-        r"\b(?:speed|latency) (?:doesn'?t|does not|don'?t) matter\b|\b(?:can|may) wait\b|"
-        r"\b(?:nobody|no one)(?: is|'s) (?:waiting|in a hurry)\b"
-    ),
-    "privacy": (
-        rf"{_NO} (?:\w+ (?:or|and|/) )?(?:privacy|confidentiality|compliance|data[- ]protection|security|gdpr|"
-        rf"sensitive data|pii)(?:,? (?:or|and|/) \w+)? {_CONCERN}"
-        r"|\bnothing (?:\w+ )?(?:sensitive|confidential|private|personal|secret)\b"
-        r"|\b(?:is|are|'s|'re)(?: all)? (?:not|n'?t) (?:\w+ )?(?:sensitive|confidential|private|personal)\b"
-        r"|\b(?:data|content|text|texts|it|everything|they|documents)(?: is| are|'s|'re)(?: all| already)? "
-        r"(?:public|publicly available|open data)\b(?!-)|\ball public\b(?!-)"
-        r"|\b(?:fine|ok|okay|happy|allowed) (?:to|with) (?:use|using|send|sending|call|calling) (?:a |an |any )?"
-        r"(?:cloud|hosted|external|third[- ]party|openai|commercial|public)\b"
-    ),
-    "style": (
-        r"\b(?:a |any )?(?:plain|neutral|generic|standard|normal|default|ordinary|simple)(?:,? (?:plain|neutral|"
-        r"simple|clear))? (?:tone|style|voice|wording|english)s? (?:is|are|would be) (?:fine|ok|okay|enough)\b"
-        r"|\b(?:tone|style|voice|wording) (?:doesn'?t|does not|don'?t|do not) matter\b"
-        r"|\bno (?:particular|special|house|specific|brand) (?:tone|style|voice)\b|\bany (?:tone|style) (?:is|will do)\b"
-    ),
-}
-NEEDS_OFF["changing"] = (
-    r"\b(?:hasn'?t|haven'?t|has not|have not|hardly (?:ever )?|rarely|never|doesn'?t|don'?t|won'?t|will not|does not|do not)"
-    r" (?:ever |really |been |actually )?(?:chang|updat|edit|revis|amend)\w*"
-    r"|\b(?:frozen|unchanging|static|set in stone)\b|\bno longer (?:updated|maintained|edited|changes|changing)\b"
-    r"|\b(?:nobody|no one) (?:edits|updates|changes|touches)\b|\bthe same (?:for|every) (?:years|decades)\b"
-)
-#: The decision cues each negated need silences when they fall inside its phrase.
-NEEDS_OFF_CUES: dict[str, tuple[str, ...]] = {"latency": ("latency",), "privacy": ("privacy", "on_prem"),
-                                              "style": ("style",), "changing": ("changing",)}
-

@@ -12,7 +12,9 @@ import re
 _WORD_QUANTITIES = {
     "hundreds of thousands": 300_000, "tens of thousands": 30_000, "a few thousand": 3_000,
     "several thousand": 4_000, "a couple of thousand": 2_000, "a couple thousand": 2_000, "a few hundred": 300,
-    "half a million": 500_000, "few thousand": 3_000, "a few hundred thousand": 300_000,
+    "half a million": 500_000, "several million": 3_000_000, "a few million": 3_000_000,
+    "a couple of million": 2_000_000, "a couple million": 2_000_000, "tens of millions": 30_000_000,
+    "hundreds of millions": 300_000_000, "few thousand": 3_000, "a few hundred thousand": 300_000,
     "several hundred thousand": 400_000, "a couple hundred thousand": 200_000, "a couple of hundred thousand": 200_000, "a few dozen": 36,
     "several hundred": 400, "a couple of hundred": 200,
     "a couple hundred": 200, "thousands": 3_000, "hundreds": 300, "millions": 2_000_000, "a million": 1_000_000,

@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.advisor.needs_off import NEEDS_OFF, NEEDS_OFF_CUES
 from assistant.advisor.patterns import (
     CUE_PATTERNS,
     DESIRE_BEFORE,
     DESIRE_WORD,
     LANGUAGE_CODES,
-    NEEDS_OFF,
-    NEEDS_OFF_CUES,
+    LANGUAGE_PAIR,
     NEGATION,
     NO_LABELS,
     TASK_PATTERNS,
@@ -34,7 +34,7 @@ _NOUN = (
     r"questions?|requests?|posts?|comments?|tweets?|texts?|items?|cases?|claims?|invoices?|contracts?|forms?|"
     r"letters?|descriptions?|summaries|translations?|replies|responses?|complaints?|pages?|pdfs?|files?|entries|"
     r"logs?|listings?|abstracts?|papers?|segments?|paragraphs?|utterances?|annotations?|data ?points?|instances?|headlines?|"
-    r"orders?|applications?|resumes?|cvs?|interactions?|submissions?|receipts?|triples|triplets|stories|ones|"
+    r"orders?|applications?|resumes?|cvs?|ads|adverts?|advertisements?|interactions?|submissions?|receipts?|triples|triplets|stories|ones|"
     r"times|(?!(?:seconds|minutes|hours|days|weeks|months|years|languages|percent|dollars|euros|pounds|"
     r"employees|people|persons|staff|members|engineers|colleagues|users|customers|visitors|patients|clients|"
     r"tables|columns|steps|levels|categories|classes|labels|intents|teams|departments|queues|buckets|topics|modules|"
@@ -71,7 +71,7 @@ _LABELLED_CUE = re.compile(
     r"(?:fine-?tune|train)\w* (?:\w+ ){0,3}on|with (?:\w+ ){0,2}(?:categories|labels|tags|classes|ratings|outcomes)|"
     r"matched with|(?:have|has) written|(?:past|previous|historical|existing|archived) (?:\w+ )?(?:replies|"
     r"responses|descriptions|summaries|translations|answers|letters|emails|posts|articles|impressions|releases|"
-    r"press releases|newsletters|speeches|scripts)|"
+    r"press releases|newsletters|speeches|scripts|ads|adverts|captions|blurbs|headlines|job ads)|"
     # "80 postmortems with exec summaries", "70 translated answers", "80 approved translations"
     r"with (?:\w+ ){0,2}(?:summary|summaries|translations?|answers?|repl(?:y|ies)|responses?|digests?|abstracts?|"
     r"write-?ups?|codes|metadata|labels?|tags|versions?|counterparts?)\b|parallel\b|rated\b|human-written|"
@@ -79,14 +79,15 @@ _LABELLED_CUE = re.compile(
     r"summaries|examples|sentences|pairs|replies|responses|strings|segments|versions)|bilingual|"
     # "40,000 shipments have a summary typed by ops", "4k tweets with cause spans", "60k headnotes from our editors"
     r"(?:have|has) (?:a |an |their |its )?(?:\w+ ){0,2}(?:summary|summaries|subjects?|labels?|codes?|categor(?:y|ies)|"
-    r"one-liners?|headlines?|titles?|translations?|answers?|spans?|tags?|difficulty|priorit(?:y|ies))\b|"
+    r"one-liners?|headlines?|titles?|translations?|answers?|spans?|tags?|difficulty|priorit(?:y|ies)|stars|star ratings?|"
+    r"ratings?|grades?|verdicts?)\b|"
     r"with (?:\w+ ){0,2}(?:spans|headings|headlines|subjects|titles|reasons|priorit(?:y|ies)|fields|one-liners|"
     r"difficult(?:y|ies)|outcomes|verdicts|judge?ments|decisions)\b|"
     r"from (?:our|the|their) (?:editors|agents|desk|writers|translators|reviewers|clerks|copywriters|moderators|"
     r"analysts|annotators|tutors)\b|"
     # "3 400 letters where the post room did note the department"
     r"where (?:the |our |a |an )?(?:[\w-]+ ){0,3}(?:did |has |have |had )?(?:note|noted|recorded|logged|marked|assigned|"
-    r"gave|chose|picked|set|entered)\b)"
+    r"gave|chose|picked|set|entered|highlighted|circled|boxed|tagged|labell?ed|coded|scored|rated|annotated)\b)"
 )
 # "we've hand-labelled a hundred and fifty so far": a count right after a labelling verb, with no noun after it
 #: "about", "roughly", "~" between a labelling phrase and its count ("coded ... on about 800")
@@ -101,11 +102,13 @@ _VERB_BEFORE = re.compile(
 _TRAFFIC_VERB = re.compile(r"\b(?:get|gets|receive|receives|handle|handles|process|processes|see|serve|field|"
                            r"answer|come in|arrive|incoming)\b")
 # "38k tagged tickets", "eleven thousand translated job posting sections": a labelling word right after the count
-_ADJ_AFTER = re.compile(r"^(?:\s+[\w-]+)?\s+(?:hand-?)?(?:translated|annotated|labell?ed|tagged|approved|answered|rated|"
+_ADJ_AFTER = re.compile(r"^(?:\s+[\w-]+)?\s+(?:hand-?)?(?:translated|annotated|scripted|curated|labell?ed|tagged|approved|answered|rated|"
                         r"reviewed|coded|categori[sz]ed|classified|summari[sz]ed|sorted|bucketed|graded|scored|bilingual|"
                         rf"{_MORE_VERBS})\b")
-# "a couple thousand already tagged", "about three hundred have been sorted": no noun, then a labelling verb
-_VERB_AFTER = re.compile(r"^\s+(?:(?:have|has|had|were|was|are|is)\s+)?(?:been\s+)?(?:already\s+)?(?:hand[- ])?"
+# "a couple thousand already tagged", "about three hundred have been sorted", "150 of them were tagged", "only 60
+# that our team rated": no noun, then a labelling verb (never one the user wants done: "500 that we want tagged")
+_VERB_AFTER = re.compile(r"^\s+(?:of (?:them|these|those|which)\s+)?(?:(?:that|which)\s+(?:[\w'-]+\s+){0,3}?)?"
+                         r"(?:(?:have|has|had|were|was|are|is)\s+)?(?:been\s+)?(?:already\s+)?(?:hand[- ])?"
                          r"(?:labell?ed|annotated|tagged|sorted|bucketed|coded|categori[sz]ed|classified|translated|"
                          rf"summari[sz]ed|answered|marked|rated|reviewed|{_MORE_VERBS})\b")
 # "240 spec sections with approved translations": no data noun, but the count is paired with its outputs
@@ -132,9 +135,13 @@ _VERB_ON = re.compile(r"\b(?:annotated|labell?ed|tagged|marked up|wrote|written|
 _OUTPUT_NOUN = re.compile(r"^(?:summaries|digests|translations|replies|answers|recaps|briefs|headlines|"
                           r"captions|rewrites|write-?ups|synops[ie]s|headnotes|précis|precis|one-liners)$")
 # "only 180 have a summary written by a supervisor": no noun, but the count is said to have its outputs
-_HAS_OUTPUT_AFTER = re.compile(r"^\s+(?:of (?:them|these|those) )?(?:already )?(?:have|has|had|come with|came with|got) "
-                               r"(?:a |an |their |its |the )?(?:\w+ )?(?:summary|summaries|labels?|tags?|codes?|answers?|"
-                               r"translations?|repl(?:y|ies)|categor(?:y|ies)|scores?|ratings?|notes)\b")
+# "nine hundred of them already start with a TL;DR", "120 of them have brand and size annotated"
+_HAS_OUTPUT_AFTER = re.compile(r"^\s+(?:of (?:them|these|those) )?(?:already )?(?:have|has|had|come with|came with|got|"
+                               r"start with|begin with|open with) "
+                               r"(?:a |an |their |its |the )?(?:\w+ )?(?:summary|summaries|tl;?drs?|labels?|tags?|codes?|"
+                               r"answers?|translations?|repl(?:y|ies)|categor(?:y|ies)|scores?|ratings?|notes)\b"
+                               r"|^\s+of (?:them|these|those) (?:already )?(?:have|has|had) (?:[\w-]+ ){1,4}?(?:annotated|"
+                               r"labell?ed|tagged|marked|filled in)\b")
 _UNIT_AFTER = re.compile(r"^\s+(?:languages?|weeks?|days?|months?|years?|hours?|minutes?|seconds?|people|persons|"
                          r"employees|staff|users|customers|members|times|percent|countries|sites|stores|hotels|offices)\b")
 _CONTRAST = re.compile(r"\b(?:but|although|though|however|whereas|yet we)\b")
@@ -199,6 +206,35 @@ def score_tasks(low: str) -> dict[str, float]:
     return scores
 
 
+def _word_start(text: str, index: int) -> int:
+    """``index`` moved back to the start of the word it falls in (a quote never begins mid-word)."""
+    index = max(0, index)
+    while index > 0 and (text[index - 1].isalnum() or text[index - 1] in "'-"):
+        index -= 1
+    return index
+
+
+def _verb_after(after: str) -> re.Match[str] | None:
+    """A labelling verb right after a count that has no noun, unless it is what the user wants done."""
+    found = _VERB_AFTER.match(after)
+    return None if found is None or DESIRE_WORD.search(found.group(0)) else found
+
+
+def _takes_over(found: Quote | None, value: float, after: str) -> bool:
+    """Whether a count of labelled data replaces the one found before: the larger wins, except that a part of
+    the earlier count ("1.5M submissions ... volunteers marked about 9,000 of them") is the labelled part."""
+    return found is None or value > (found.value or 0) or bool(re.match(r"\s+of (?:them|these|those)\b", after))
+
+
+def _own_clause(after: str) -> str:
+    """The words after a count, up to another count of the same things ("10k notes ..., and 150 of them were
+    tagged": the tagging is said of the 150, not of the 10k)."""
+    for other in NUMBER.finditer(after):
+        if re.match(r"\s+(?:of (?:them|these|those|which)|(?:have|had|were|are) been)\b", after[other.end():]):
+            return after[:other.start()]
+    return after
+
+
 def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
     """Fill labelled / corpus / traffic / label-count quantities from numbers in the text."""
     for m in NUMBER.finditer(low):
@@ -222,24 +258,29 @@ def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
             continue
         if not noun_m and _PAIRED_AFTER.match(after) and not _LABEL_NOUN.match(after) and \
                 not NO_LABELS.search(_CONTRAST.split(after)[0]):
-            if sig.labelled is None or value > (sig.labelled.value or 0):
+            if _takes_over(sig.labelled, value, after):
                 sig.labelled = Quote("labelled", text[m.start():m.end() + _PAIRED_AFTER.match(after).end()].strip(),
                                      value)
             continue
         if not noun_m:
             if _UNIT_AFTER.match(after):  # "written in 20 languages", "a demo in two weeks"
                 continue
-            if (_VERB_BEFORE.search(before) or _VERB_AFTER.match(after) or _HAS_OUTPUT_AFTER.match(after) or
+            verb_after = _verb_after(after) or _HAS_OUTPUT_AFTER.match(after)
+            if (_VERB_BEFORE.search(before) or verb_after or
                     _VERB_ON.search(wide_before)) and not _LABEL_NOUN.match(after) and \
                     not _negated(low, m.start()) and \
-                    (sig.labelled is None or value > (sig.labelled.value or 0)):
-                sig.labelled = Quote("labelled", text[max(0, m.start() - 25):m.end()].strip(), value)
+                    (_takes_over(sig.labelled, value, after)):
+                span = (m.start(), m.end() + verb_after.end()) if verb_after else \
+                    (_word_start(text, m.start() - 25), m.end())
+                sig.labelled = Quote("labelled", text[span[0]:span[1]].strip(), value)
             continue
         noun, noun_stop = noun_m.group("noun"), noun_m.end()
         while extend := _NOUN_EXTEND.match(after[noun_stop:]):
             noun, noun_stop = extend.group("noun"), noun_stop + extend.end()
         noun_end = m.end() + noun_stop
         tail = after[noun_stop:]
+        if re.match(r"\s+(?:types|categories|classes|labels|kinds|codes)\b", tail):  # "one of 20 claim types"
+            continue
         quote = text[m.start():noun_end].strip()
         rate_after = _RATE.search(re.split(r"\d|\band\b", tail[:40])[0])  # not another number's rate
         # "every day we get 500 ...": a rate before the number counts only when it is clearly one
@@ -255,11 +296,11 @@ def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
                 sig.traffic = Quote("traffic", quote, per_day)
             # "5,000 labelled support tickets a week": a rate of labelled data is labelled data too
             if re.search(r"\b(?:labell?ed|annotated|tagged|hand-labell?ed)\b", low[m.end():noun_end]) and \
-                    (sig.labelled is None or value > (sig.labelled.value or 0)):
+                    (_takes_over(sig.labelled, value, after)):
                 sig.labelled = Quote("labelled", text[m.start():noun_end].strip(), value)
             continue
         # "10k tickets but only 500 labelled": what follows a "but" is about something else
-        context = before + " " + DESIRE_WORD.split(_CONTRAST.split(after)[0])[0]
+        context = before + " " + DESIRE_WORD.split(_CONTRAST.split(_own_clause(after))[0])[0]
         labelled = bool(_LABELLED_CUE.search(context)) or noun.startswith(
             ("example", "sample", "pair", "annotation", "triple")) or bool(_OUTPUT_NOUN.match(noun)) or bool(_ADJ_AFTER.match(after)) or bool(
             _VERB_BEFORE.search(before)) or bool(_VERB_ON.search(wide_before))
@@ -267,7 +308,7 @@ def _read_quantities(low: str, text: str, sig: TextSignals) -> None:
         if labelled and not re.search(r"\b(?:un|not |aren'?t )labell?ed\b", context) and not NO_LABELS.search(context):
             if _PER_LABEL.match(tail) and sig.label_count:
                 value *= sig.label_count
-            if sig.labelled is None or value > (sig.labelled.value or 0):
+            if _takes_over(sig.labelled, value, after):
                 sig.labelled = Quote("labelled", quote, value)
         elif _TRAFFIC_VERB.search(before) and value >= 1000 and sig.traffic is None:
             sig.traffic = Quote("traffic", quote, None)
@@ -337,4 +378,6 @@ def read_signals(description: str) -> TextSignals:
     for name, code in LANGUAGE_CODES.items():
         if re.search(rf"\b{name}\b", low) and code not in sig.languages:
             sig.languages.append(code)
+    for pair in re.finditer(rf"\b{LANGUAGE_PAIR}\b", low):  # "EN->FR"
+        sig.languages.extend(c for c in (pair["source"], pair["target"]) if c not in sig.languages)
     return sig

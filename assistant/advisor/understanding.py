@@ -133,9 +133,9 @@ class Reader:
         return 1 / (1 + math.exp(-(a * math.log(raw / (1 - raw)) + b)))
 
 
-#: How often each explicit cue agrees with the corpus's label for its field (measured on the 3,284-row corpus,
-#: 2026-12-03: latency 154/155, on-premises 145/155, privacy 140/153, changing facts 389/394, citations 143/149,
-#: house style 89/90, high volume 33/36; a stated count's bucket 1,560/1,579 when no "no labels" phrase
+#: How often each explicit cue agrees with the corpus's label for its field (measured on the 4,484-row corpus,
+#: 2026-12-04: latency 219/223, on-premises 208/227, privacy 232/251, changing facts 553/560, citations 204/214,
+#: house style 149/151, high volume 53/57; a stated count's bucket 1,743/1,761 when no "no labels" phrase
 #: contradicts it). A cue the patterns find counts for at least that much, whatever the learned heads say;
 #: phrasing the heads never saw still has its plain cue.
 CUE_PRECISION = {"latency": ("latency", "True", 0.95), "on_prem": ("privacy", "True", 0.9),
@@ -143,8 +143,8 @@ CUE_PRECISION = {"latency": ("latency", "True", 0.95), "on_prem": ("privacy", "T
                  "citations": ("changing_knowledge", "True", 0.85), "style": ("domain_style", "True", 0.9),
                  "high_volume": ("volume", "high", 0.8)}
 #: A need the user says they do not have ("no privacy concerns", "an overnight batch is fine") is believed
-#: absent with this probability, unless another cue for it is found outside those words (corpus: latency 50/50,
-#: privacy 40/40, style 7/7, changing facts 39/40).
+#: absent with this probability, unless another cue for it is found outside those words (4,484-row corpus:
+#: latency 158/159, privacy 144/144, style 25/25, changing facts 73/73).
 NEED_OFF_PRECISION = 0.9
 _NEED_FIELD = {"latency": ("latency", ("latency",)), "privacy": ("privacy", ("privacy", "on_prem")),
                "style": ("domain_style", ("style", "domain", "strict_format")),

@@ -3,7 +3,7 @@
 Scenario descriptions live in tests/fixtures/advisor_scenarios.yaml. They were written for the earlier
 rule-based advisor (`tuned` ones helped find gaps in its rules; `heldout` ones were written last); the learned
 reader was never trained or tuned on them, so for it they are all unseen. Its misses are strict xfails.
-The larger held-out sets (tests/fixtures/advisor_heldout_v8 to _v11.jsonl) are measured in bench/, not asserted here.
+The larger held-out sets (tests/fixtures/advisor_heldout_v12/_v13.jsonl) are measured in bench/, not asserted here.
 """
 
 from __future__ import annotations
@@ -528,3 +528,60 @@ def test_a_need_only_inferred_is_a_reason_only_where_it_decides() -> None:
     reasons = reasons_for(unsaid, "fine-tune")
     assert any("stay with you (as I read your description" in r for r in reasons)
     assert any('At your volume ("20,000 a day")' in r for r in reasons)
+
+
+@pytest.mark.parametrize(("text", "count", "quote"), [
+    # the labelling is said of the second count, not of the pile ("10k notes ..., and 150 of them were tagged")
+    ("We keep 40k inspection notes going back years, and 120 of them were tagged by the safety lead.", 120,
+     "120 of them were tagged"),
+    ("There are 300k old chats, but only 45 that our supervisors rated as good.", 45, "45 that our supervisors rated"),
+    ("Our writers have 2,500 scripted dialogues for the quest giver.", 2500, "2,500 scripted dialogues"),
+    ("We kept 70 previous adverts we were happy with.", 70, "70 previous adverts"),
+    ("We hold 80k product reviews that already have the stars attached.", 80_000, "80k product reviews"),
+    ("Our team has already hand-tagged about 4,200 of them.", 4200, "already hand-tagged about 4,200"),
+])
+def test_which_count_the_labelling_is_said_of(text: str, count: int, quote: str) -> None:
+    from assistant.advisor.signals import read_signals
+
+    found = read_signals(text).labelled
+    assert found is not None and (found.value, found.text) == (count, quote), text
+    # what the user wants done is still not what they have
+    assert read_signals("We have 500 tickets that we want tagged by topic.").labelled is None
+
+
+def test_no_translated_pairs_never_summarised_and_several_million() -> None:
+    from assistant.advisor.signals import read_signals
+
+    for text in ("Forty thousand call notes, never summarised by anyone.", "We have no translated sentence pairs."):
+        found = read_signals(text).labelled
+        assert found is not None and found.value == 0, text
+    assert read_signals("Several million messages a day across all users.").traffic.value == 3_000_000
+    assert read_signals("a few million posts a week").traffic.value == pytest.approx(3_000_000 / 7)
+
+
+@pytest.mark.parametrize(("text", "need"), [
+    ("Response time's not a big deal for us.", "latency"),
+    ("it runs nightly, so speed is irrelevant", "latency"),
+    ("the forms are public and nothing's sensitive", "privacy"),
+    ("Routing can take minutes, and the tickets aren't sensitive.", "privacy"),
+    ("It's all public, so data privacy isn't really the concern.", "privacy"),
+    ("Nothing in the transcripts is confidential.", "privacy"),
+])
+def test_needs_said_to_be_absent_after_the_need_word(text: str, need: str) -> None:
+    from assistant.advisor.signals import read_signals
+
+    found = read_signals(text)
+    assert need in found.needs_off and need not in found.cues, text
+    assert "privacy" in read_signals("The notes are sensitive and must stay on our servers.").cues
+
+
+def test_task_words_classing_language_code_pairs_and_drafting_from_notes() -> None:
+    from assistant.advisor.signals import read_signals
+
+    assert read_signals("Manuals go DE->EN, a few hundred pages a week.").languages == ["de", "en"]
+    scores = read_signals("Manuals go DE->EN, a few hundred pages a week.").task_scores
+    assert max(scores, key=scores.get) == "translation"
+    scores = read_signals("Claims need classing as covered or not covered.").task_scores
+    assert max(scores, key=scores.get) == "text-classification"
+    scores = read_signals("Listing copy drafted from the agent's details sheet.").task_scores
+    assert max(scores, key=scores.get) == "chat"
