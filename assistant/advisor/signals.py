@@ -41,7 +41,7 @@ _NOUN = (
     r"sections|desks|stages|groups|"
     r"types|tags|kinds|codes|changes|needs|uses|this|is|was|has|does|always|perhaps|thus)\b)[a-z]{2,}[^s\W]s)\b"
 )
-_NOUN_GAP = r"(?!(?:a|an|per|each|every|and|or|with|in|of|from|to|that|which|we|for|by|on)\b)[\w'&/-]+"
+_NOUN_GAP = r"(?!(?:a|an|per|each|every|and|or|with|in|of|from|to|that|which|where|who|whose|when|we|for|by|on)\b)[\w'&/-]+"
 _DATA_NOUN = re.compile(rf"^(?:\s+of)?(?:[\s-]+{_NOUN_GAP}){{0,3}}?[\s-]+(?:of\s+)?(?P<noun>{_NOUN})")
 _NOUN_EXTEND = re.compile(rf"^(?:[\s/-]+{_NOUN_GAP}){{0,2}}?[\s/-]+(?P<noun>{_NOUN})")
 _DOC_NOUN = re.compile(r"^(?:documents?|docs|pages?|pdfs?|files?|articles?|contracts?|reports?|manuals?|"
@@ -327,7 +327,12 @@ _TRAILING_NOUN = re.compile(r"\s+(?:teams?|categories|labels|classes|queues|depa
 
 
 def _read_label_list(low: str, text: str, sig: TextSignals) -> None:
-    """Detect an enumerated label / entity set such as "billing, refunds, delivery and account"."""
+    """Detect an enumerated label / entity set such as "billing, refunds, delivery and account".
+
+    Of several lists the best is kept: one with no counted item ("6 vets, 14 nurses" is a headcount), then one
+    introduced by a labelling word ("tagged as emergency, same-day or routine"), then the longest.
+    """
+    best: tuple[bool, bool, int] = (False, False, 0)
     for m in _LIST.finditer(low):
         body = text[m.start(1):m.end(1)]
         if "," not in body and not re.search(r"\b(?:into|as|either|between)\b", low[m.start():m.start(1)]):
@@ -339,8 +344,10 @@ def _read_label_list(low: str, text: str, sig: TextSignals) -> None:
             item = _TRAILING_NOUN.sub("", " ".join(words))
             if item and len(item) <= 30:
                 items.append(item)
-        if len(items) >= 2 and len(items) > len(sig.label_list):
-            sig.label_list = items
+        rank = (not any(re.search(r"\b\d[\d,.]*\s+[a-z]+s\b", item.lower()) for item in items),
+                bool(re.search(r"\b(?:into|as|either|between)\b", low[m.start():m.start(1)])), len(items))
+        if len(items) >= 2 and rank > best:
+            sig.label_list, best = items, rank
     if sig.label_list and not sig.label_count:
         sig.label_count = len(sig.label_list)
 

@@ -585,3 +585,15 @@ def test_task_words_classing_language_code_pairs_and_drafting_from_notes() -> No
     assert max(scores, key=scores.get) == "text-classification"
     scores = read_signals("Listing copy drafted from the agent's details sheet.").task_scores
     assert max(scores, key=scores.get) == "chat"
+
+
+def test_the_label_list_is_the_one_the_labelling_is_said_of() -> None:
+    from assistant.advisor.signals import read_signals
+
+    found = read_signals("Small clinic: 6 vets, 14 nurses, open since 2009. The front desk has tagged each message as "
+                         "emergency, same-day or routine.")
+    assert found.label_list == ["emergency", "same-day", "routine"]
+    assert read_signals("Extract make, model, year and mileage. No labels yet, maybe 50 ads a day.").label_list == [
+        "make", "model", "year", "mileage"]
+    # a count's quote is the count and its noun, not the start of the clause after it
+    assert read_signals("We have 5k CVs where recruiters tagged the skill spans.").labelled.text == "5k CVs"
