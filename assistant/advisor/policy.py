@@ -156,7 +156,10 @@ def questions_for(profile: TaskProfile, decision: Decision) -> list[str]:
     if decision == "prompt" and not profile.personal:
         questions.append(f"Could you label more examples? From about {ENOUGH_EXAMPLES} labelled examples on, "
                          "fine-tuning a small model usually beats prompting on a fixed task.")
-    if decision == "fine-tune" and profile.volume != "high":
+    if decision == "fine-tune" and profile.volume == "low" and profile.quotes.get("volume"):
+        questions.append(f'At your volume ("{profile.quotes["volume"]}") a prompted model may be cheaper than '
+                         "training and hosting your own: is accuracy on this fixed task worth the training?")
+    elif decision == "fine-tune" and profile.volume != "high":
         questions.append("How many calls a day will it serve? At low volume a prompted model may be cheaper "
                          "than training and hosting your own.")
     if decision == "rag":

@@ -338,6 +338,9 @@ def _read_label_list(low: str, text: str, sig: TextSignals) -> None:
         if "," not in body and not re.search(r"\b(?:into|as|either|between)\b", low[m.start():m.start(1)]):
             continue
         parts = re.split(r",\s*(?:and |or )?|\s+(?:and|or)\s+", body)
+        # the last item runs into the sentence: "... or routine over two years" ends at "routine"
+        parts[-1] = re.split(r"\s+(?:over|since|during|until|across|through|within|last|past|each|every|a|the|"
+                             r"\d[\d,.]*|two|three|four|five|ten)\b", parts[-1])[0]
         items = []
         for part in parts:
             words = [w.strip("'\"") for w in part.strip().split() if w.lower() not in _ITEM_STOP]

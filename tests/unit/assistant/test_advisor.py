@@ -597,3 +597,23 @@ def test_the_label_list_is_the_one_the_labelling_is_said_of() -> None:
         "make", "model", "year", "mileage"]
     # a count's quote is the count and its noun, not the start of the clause after it
     assert read_signals("We have 5k CVs where recruiters tagged the skill spans.").labelled.text == "5k CVs"
+
+
+def test_a_stated_low_volume_is_quoted_not_asked_for() -> None:
+    from assistant.advisor.policy import questions_for
+    from assistant.advisor.profile import TaskProfile
+
+    low = TaskProfile(task="text-classification", labelled_examples=3400, output_shape="label-set", volume="low",
+                      quotes={"volume": "150 new ones arrive a day"})
+    asked = questions_for(low, "fine-tune")
+    assert any('At your volume ("150 new ones arrive a day")' in q for q in asked)
+    assert not any(q.startswith("How many calls a day") for q in asked)
+    unknown = low.model_copy(update={"volume": "unknown", "quotes": {}})
+    assert any(q.startswith("How many calls a day") for q in questions_for(unknown, "fine-tune"))
+
+
+def test_the_last_label_ends_where_the_sentence_goes_on() -> None:
+    from assistant.advisor.signals import read_signals
+
+    found = read_signals("Staff tagged 3,400 messages as emergency, same-day or routine over two years.")
+    assert found.label_list == ["emergency", "same-day", "routine"]
